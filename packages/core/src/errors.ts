@@ -1,0 +1,39 @@
+/**
+ * One typed family for every error a user can act on: a stable `code` for programs, a message that
+ * says what to do for people, and optional details (for enumerations, the valid values).
+ */
+export type AlignSamErrorCode =
+  | "IMAGE_EMPTY"
+  | "IMAGE_DECODE"
+  | "IMAGE_UNSUPPORTED_FORMAT"
+  | "IMAGE_TOO_LARGE"
+  | "MASK_DECODE"
+  | "MASK_SHAPE"
+  | "RLE_DECODE"
+  | "DATASET_NOT_FOUND"
+  | "DATASET_MISMATCH"
+  | "MODEL_MANIFEST"
+  | "MODEL_MISMATCH"
+  | "MODEL_CHECKSUM"
+  | "PRIOR_UNAVAILABLE"
+  | "TEXT_UNSUPPORTED"
+  | "UNKNOWN_TASK"
+  | "POLICY_INCOMPATIBLE"
+  | "POLICY_NOT_FOUND"
+  | "INVALID_ARGUMENT";
+
+export class AlignSamError extends Error {
+  readonly code: AlignSamErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: AlignSamErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "AlignSamError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAlignSamError(e: unknown, code?: AlignSamErrorCode): e is AlignSamError {
+  return e instanceof AlignSamError && (code === undefined || e.code === code);
+}
