@@ -21,7 +21,11 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       .toColourspace("srgb")
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (e) {
     throw new AlignSamError("IMAGE_DECODE", `could not decode the image: ${(e as Error).message}`);
   }

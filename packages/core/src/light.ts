@@ -1,0 +1,6 @@
+/**
+ * The light face of @alignsam/core: schemas, the task registry and errors, with no model runtime
+ * imported, for the API bundle.
+ */
+export * from "./errors.ts";
+export * from "./tasks/registry.ts";
