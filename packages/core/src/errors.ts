@@ -20,7 +20,9 @@ export type AlignSamErrorCode =
   | "UNKNOWN_TASK"
   | "POLICY_INCOMPATIBLE"
   | "POLICY_NOT_FOUND"
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  /** A queue message or job document that cannot be processed as written (never retried). */
+  | "JOB_INVALID";
 
 export class AlignSamError extends Error {
   readonly code: AlignSamErrorCode;
