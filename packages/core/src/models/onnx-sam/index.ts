@@ -1,0 +1,3 @@
+export { type MultimaskMode, selectCandidates } from "./candidates.ts";
+export { createOnnxSamSegmenter, type OnnxSamOptions, type OnnxSamSegmenter } from "./segmenter.ts";
+export type { OnnxSamState } from "./state.ts";
