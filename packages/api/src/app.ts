@@ -1,0 +1,81 @@
+/**
+ * The API as a value: `createApp` wires clients and configuration into a Hono app, so the Node and
+ * Lambda entries stay two lines each and tests call `app.request(...)` against real clients.
+ */
+import { randomUUID } from "node:crypto";
+import { defaultTaskRegistry, type TaskRegistry } from "@alignsam/core/light";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { ApiConfig } from "./config.ts";
+import type { ApiApp, ApiEnv, RouteContext } from "./http/context.ts";
+import { errorResponse, HttpError, toHttpError, validationHook } from "./http/errors.ts";
+import { registerEvaluationRoutes } from "./routes/evaluations.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
+import { registerJobRoutes } from "./routes/jobs.ts";
+import { registerOpenApiRoute } from "./routes/openapi.ts";
+import { registerPolicyRoutes } from "./routes/policies.ts";
+import { registerSegmentRoutes } from "./routes/segment.ts";
+import { registerTaskRoutes } from "./routes/tasks.ts";
+import { registerUploadRoutes } from "./routes/uploads.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
+import { createStore } from "./storage/store.ts";
+
+export interface AppDeps {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly config: ApiConfig;
+  /** Time source for status documents and webhook freshness. @default () => new Date() */
+  readonly clock?: () => Date;
+  /** Tasks the API accepts. @default defaultTaskRegistry */
+  readonly tasks?: TaskRegistry;
+  /** Id source for jobs and uploads. @default crypto.randomUUID */
+  readonly newId?: () => string;
+}
+
+/**
+ * Build the HTTP app. Every route validates its input by schema, answers errors as
+ * `{error: {code, message, requestId, details?}}` and echoes `x-request-id`.
+ *
+ * @example
+ * const app = createApp({ s3, sqs, config: loadConfig(process.env) });
+ * const res = await app.request("/v1/tasks");
+ */
+export function createApp(deps: AppDeps): ApiApp {
+  const ctx: RouteContext = {
+    store: createStore(deps.s3, deps.config.bucket, deps.config.presignExpirySeconds),
+    sqs: deps.sqs,
+    config: deps.config,
+    tasks: deps.tasks ?? defaultTaskRegistry,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? randomUUID,
+  };
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  app.use("*", requestId({ headerName: "x-request-id" }));
+  app.onError((err, c) => {
+    const httpError = toHttpError(err);
+    if (httpError.code === "INTERNAL") {
+      const id = c.get("requestId");
+      console.error(JSON.stringify({ msg: "request failed", requestId: id, error: String(err) }));
+    }
+    return errorResponse(c, httpError);
+  });
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`),
+    ),
+  );
+
+  registerHealthRoutes(app);
+  registerTaskRoutes(app, ctx);
+  registerUploadRoutes(app, ctx);
+  registerSegmentRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
+  registerEvaluationRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
+  registerPolicyRoutes(app, ctx);
+  registerOpenApiRoute(app);
+  return app;
+}

@@ -1,0 +1,30 @@
+/**
+ * AWS clients from the configuration: on AWS nothing but the region; against the local emulator the
+ * endpoints and path-style addressing it needs.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ApiConfig } from "./config.ts";
+
+/** Emulators accept any credentials; the SDK still needs some to sign with. */
+const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+export function createClients(config: ApiConfig): { s3: S3Client; sqs: SQSClient } {
+  const s3Endpoint = config.s3Endpoint;
+  const sqsEndpoint = config.sqsEndpoint ?? s3Endpoint;
+  const s3 = new S3Client({
+    region: config.region,
+    ...(s3Endpoint
+      ? {
+          endpoint: s3Endpoint,
+          forcePathStyle: config.s3ForcePathStyle ?? true,
+          credentials: EMULATOR_CREDENTIALS,
+        }
+      : { forcePathStyle: config.s3ForcePathStyle ?? false }),
+  });
+  const sqs = new SQSClient({
+    region: config.region,
+    ...(sqsEndpoint ? { endpoint: sqsEndpoint, credentials: EMULATOR_CREDENTIALS } : {}),
+  });
+  return { s3, sqs };
+}

@@ -1,0 +1,119 @@
+/**
+ * The API's configuration: one object, read once from the environment at start and validated, so a
+ * misconfigured deployment fails at boot with a message naming the variable instead of on the first
+ * request.
+ */
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+export const ApiConfigSchema = z.object({
+  /** TCP port of the Node entry. @default 3000 */
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** S3 (or S3-compatible emulator) endpoint; absent on AWS, where the SDK's default is right. */
+  s3Endpoint: z.url().optional(),
+  /** Path-style addressing, needed by emulators on loopback. @default true when s3Endpoint is set */
+  s3ForcePathStyle: z.boolean().optional(),
+  /** SQS endpoint; absent on AWS. @default s3Endpoint (fauxqs serves both on one port) */
+  sqsEndpoint: z.url().optional(),
+  /** AWS region of the bucket and the queue. @default "us-east-1" */
+  region: z.string().min(1).default("us-east-1"),
+  /** The bucket that holds inputs, jobs, results, datasets and policies. */
+  bucket: z.string().min(3).max(63),
+  /** URL of the jobs queue the GPU workers consume. */
+  queueUrl: z.url(),
+  /**
+   * Base URL clients reach this API at, for the status URLs it returns. Absent: the origin of each
+   * request (right behind a Lambda function URL or API Gateway without a custom domain).
+   */
+  publicBaseUrl: z
+    .url()
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  /** Largest accepted image upload, in bytes. @default 10 MiB */
+  maxImageBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  /** Largest accepted image, in pixels (read from the header; nothing is decoded). @default 40 MP */
+  maxImagePixels: z.coerce.number().int().positive().default(40_000_000),
+  /** Largest accepted JSON body, in bytes. @default 64 KiB */
+  maxJsonBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Shared secret of the retrain webhook (environment only; never logged). Absent: webhook refuses all. */
+  webhookSecret: z.string().min(16).optional(),
+  /** Lifetime of presigned S3 URLs, in seconds. @default 900 */
+  presignExpirySeconds: z.coerce.number().int().min(1).max(604_800).default(900),
+  /** Largest number of images in one evaluation request. @default 5000 */
+  maxEvaluationImages: z.coerce.number().int().positive().default(5000),
+  /** Images per evaluation shard (one SQS message each). @default 25 */
+  evaluationShardSize: z.coerce.number().int().positive().default(25),
+});
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+
+/** Environment variable of each field: one place, so docs, infra and code agree. */
+export const API_ENV = {
+  port: "PORT",
+  s3Endpoint: "ALIGNSAM_S3_ENDPOINT",
+  s3ForcePathStyle: "ALIGNSAM_S3_FORCE_PATH_STYLE",
+  sqsEndpoint: "ALIGNSAM_SQS_ENDPOINT",
+  region: "ALIGNSAM_REGION",
+  bucket: "ALIGNSAM_BUCKET",
+  queueUrl: "ALIGNSAM_QUEUE_URL",
+  publicBaseUrl: "ALIGNSAM_PUBLIC_BASE_URL",
+  maxImageBytes: "ALIGNSAM_MAX_IMAGE_BYTES",
+  maxImagePixels: "ALIGNSAM_MAX_IMAGE_PIXELS",
+  maxJsonBytes: "ALIGNSAM_MAX_JSON_BYTES",
+  webhookSecret: "ALIGNSAM_WEBHOOK_SECRET",
+  presignExpirySeconds: "ALIGNSAM_PRESIGN_EXPIRY_SECONDS",
+  maxEvaluationImages: "ALIGNSAM_MAX_EVALUATION_IMAGES",
+  evaluationShardSize: "ALIGNSAM_EVALUATION_SHARD_SIZE",
+} as const satisfies Record<keyof ApiConfig, string>;
+
+const SECRET_FIELDS: ReadonlySet<keyof ApiConfig> = new Set(["webhookSecret"]);
+
+/**
+ * Read the configuration from environment variables (see API_ENV); AWS_REGION is the fallback
+ * region so a Lambda needs nothing extra. Throws a ZodError naming each bad variable.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(API_ENV)) {
+    const value = optionalString.parse(env[name]);
+    if (value !== undefined) raw[field] = value;
+  }
+  if (raw.region === undefined && env.AWS_REGION) raw.region = env.AWS_REGION;
+  if (typeof raw.s3ForcePathStyle === "string") {
+    raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
+  }
+  const result = ApiConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      const field = String(i.path[0] ?? "");
+      const name = API_ENV[field as keyof ApiConfig] ?? field;
+      return `${name}: ${i.message}`;
+    });
+    throw new Error(`invalid API configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** The configuration as printable text, secrets masked, for the start-up log line. */
+export function describeConfig(config: ApiConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    out[key] = SECRET_FIELDS.has(key as keyof ApiConfig) && value !== undefined ? "********" : value;
+  }
+  return out;
+}

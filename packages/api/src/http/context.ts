@@ -1,0 +1,24 @@
+/**
+ * What every route handler receives: the bound store, the queue, configuration, the task registry,
+ * a clock and an id source. Tests pass their own clock; nothing reads globals.
+ */
+
+import type { TaskRegistry } from "@alignsam/core/light";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { RequestIdVariables } from "hono/request-id";
+import type { ApiConfig } from "../config.ts";
+import type { Store } from "../storage/store.ts";
+
+export interface RouteContext {
+  readonly store: Store;
+  readonly sqs: SQSClient;
+  readonly config: ApiConfig;
+  readonly tasks: TaskRegistry;
+  readonly clock: () => Date;
+  /** New job / upload / evaluation ids (key-segment safe). */
+  readonly newId: () => string;
+}
+
+export type ApiEnv = { Variables: RequestIdVariables };
+export type ApiApp = OpenAPIHono<ApiEnv>;

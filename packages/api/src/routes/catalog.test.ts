@@ -1,0 +1,137 @@
+import {
+  defaultTaskRegistry,
+  JobStatusSchema,
+  jobStatusKey,
+  policyCurrentKey,
+  policyFileKey,
+} from "@alignsam/core/light";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../app.ts";
+import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { makeImage } from "../testing/images.ts";
+
+describe("catalog routes, errors and request ids", () => {
+  let stack: TestStack;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
+  });
+  afterAll(() => stack?.stop());
+  beforeEach(() => stack.server.reset());
+
+  it("runs under the project's Node 24", () => {
+    expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(24);
+  });
+
+  it("lists the registry's tasks and answers the health probe", async () => {
+    const tasks = (await (await app.request("/v1/tasks")).json()) as {
+      tasks: Array<{ name: string; classPrompted: boolean }>;
+    };
+    expect(tasks.tasks.map((t) => t.name)).toEqual(defaultTaskRegistry.names());
+    expect(tasks.tasks.find((t) => t.name === "voc")?.classPrompted).toBe(true);
+    const health = await app.request("/healthz");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+  });
+
+  it("serves an OpenAPI document describing every route and the error envelope", async () => {
+    const doc = (await (await app.request("/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/healthz",
+        "/v1/evaluations",
+        "/v1/evaluations/{id}",
+        "/v1/jobs/{id}",
+        "/v1/policies/{task}",
+        "/v1/segment",
+        "/v1/tasks",
+        "/v1/uploads",
+        "/v1/webhooks/retrain",
+      ].sort(),
+    );
+    expect(Object.keys(doc.paths["/v1/segment"].post.responses).sort()).toEqual([
+      "202",
+      "400",
+      "404",
+      "413",
+      "415",
+      "503",
+    ]);
+    expect(doc.components.schemas).toHaveProperty("Error");
+    expect(doc.components.schemas).toHaveProperty("SegmentFormRequest");
+  });
+
+  it("echoes a caller's request id, mints one otherwise, and answers unknown routes with the JSON envelope", async () => {
+    const res = await app.request("/v1/nothing", { headers: { "x-request-id": "trace-123" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-request-id")).toBe("trace-123");
+    expect(await res.json()).toEqual({
+      error: { code: "NOT_FOUND", message: "no route GET /v1/nothing", requestId: "trace-123" },
+    });
+    const minted = await app.request("/healthz");
+    expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("lists a task's policy versions, marking the current one with its score", async () => {
+    const put = (Key: string, Body: string) =>
+      stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body }));
+    await put(policyFileKey("shadow", "v1", "policy.json"), "{}");
+    await put(policyFileKey("shadow", "v2", "policy.json"), "{}");
+    const score = { metric: "mIoU", value: 0.7, higherIsBetter: true, splitId: "abc", images: 20 };
+    await put(
+      policyCurrentKey("shadow"),
+      JSON.stringify({ v: 1, task: "shadow", version: "v2", score, promotedAt: new Date().toISOString() }),
+    );
+    const res = await app.request("/v1/policies/shadow");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      task: "shadow",
+      versions: [
+        { version: "v1", current: false },
+        { version: "v2", current: true },
+      ],
+      current: { version: "v2" },
+      metrics: score,
+    });
+    const none = await app.request("/v1/policies/blur");
+    expect(await none.json()).toMatchObject({ versions: [], current: null, metrics: null });
+    const unknown = await app.request("/v1/policies/sky");
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_TASK");
+  });
+
+  it("answers 503 when the queue refuses the job, leaving its status failed rather than queued", async () => {
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const broken = createApp({
+      s3: stack.s3,
+      sqs: stack.sqs,
+      config: { ...stack.config, queueUrl: `${stack.server.address}/000000000000/no-such-queue` },
+      newId: (() => {
+        let n = 0;
+        return () => `id-${++n}`;
+      })(),
+    });
+    const f = new FormData();
+    f.set("image", new File([await makeImage("png")], "a.png"));
+    f.set("task", "shadow");
+    const res = await broken.request("/v1/segment", { method: "POST", body: f });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("QUEUE_UNAVAILABLE");
+    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+    const doc = await stack.s3.send(
+      new GetObjectCommand({ Bucket: stack.config.bucket, Key: jobStatusKey("public", "id-2") }),
+    );
+    const status = JobStatusSchema.parse(JSON.parse(await doc.Body!.transformToString()));
+    expect(status).toMatchObject({ state: "failed", error: { code: "QUEUE_UNAVAILABLE" } });
+    expect(quiet).toHaveBeenCalledOnce();
+    quiet.mockRestore();
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * Dataset evaluation. POST lists the labelled pairs under a dataset prefix, writes the manifest and
+ * fans out one `eval-shard` message per shard; GET reports shards done / total, the summary and the
+ * report's URLs. The evaluation's id is also its job id, so GET /v1/jobs/{id} works for it too.
+ */
+import {
+  DEFAULT_TENANT,
+  datasetPrefix,
+  type EvalShardMessage,
+  EvaluationManifestSchema,
+  EvaluationSummarySchema,
+  evaluationManifestKey,
+  evaluationReportKey,
+  evaluationShardsPrefix,
+  evaluationSummaryKey,
+  JobStateSchema,
+  JobStatusSchema,
+  jobStatusKey,
+  KeySegmentSchema,
+  planEvaluationShards,
+  queuedStatus,
+} from "@alignsam/core/light";
+import { createRoute, z } from "@hono/zod-openapi";
+import { listDatasetPairs, parseDatasetRef } from "../datasets/dataset-ref.ts";
+import type { ApiApp, RouteContext } from "../http/context.ts";
+import { errorResponses, HttpError } from "../http/errors.ts";
+import { limitBody } from "../http/limits.ts";
+import { publicUrl } from "../http/public-url.ts";
+import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { statusUrl, submitJob } from "../jobs/submit.ts";
+
+export const EvaluationRequestSchema = z
+  .strictObject({
+    dataset: z.string().min(1).max(512).openapi({
+      example: "tenants/public/datasets/shadow-val/",
+      description: "prefix holding images/ and masks/",
+    }),
+    task: TaskFieldSchema,
+    policyVersion: KeySegmentSchema.optional(),
+    className: z.string().min(1).max(64).optional(),
+    callbackUrl: CallbackUrlSchema.optional(),
+  })
+  .openapi("EvaluationRequest");
+
+const EvaluationAcceptedSchema = z
+  .object({
+    evaluationId: z.string(),
+    jobId: z.string(),
+    state: z.literal("queued"),
+    images: z.int(),
+    shards: z.int(),
+    unpaired: z
+      .array(z.string())
+      .openapi({ description: "files left out for lack of a partner (first 100)" }),
+    statusUrl: z.url(),
+    jobUrl: z.url(),
+  })
+  .openapi("EvaluationAccepted");
+
+const EvaluationViewSchema = z
+  .object({
+    evaluationId: z.string(),
+    task: z.string(),
+    policyVersion: z.string().optional(),
+    state: JobStateSchema,
+    images: z.int(),
+    shards: z.object({ done: z.int(), total: z.int() }),
+    summary: EvaluationSummarySchema.optional(),
+    reports: z.record(z.string(), z.object({ url: z.url() })),
+  })
+  .openapi("Evaluation");
+
+function postRoute(ctx: RouteContext) {
+  return createRoute({
+    method: "post",
+    path: "/v1/evaluations",
+    summary: "Evaluate a policy on a labelled dataset",
+    middleware: [limitBody(ctx.config.maxJsonBytes, "the request body")] as const,
+    request: {
+      body: { required: true, content: { "application/json": { schema: EvaluationRequestSchema } } },
+    },
+    responses: {
+      202: {
+        description: "evaluation accepted",
+        content: { "application/json": { schema: EvaluationAcceptedSchema } },
+      },
+      ...errorResponses(400, 404, 413, 415, 503),
+    },
+  });
+}
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/evaluations/{id}",
+  summary: "Evaluation progress, summary and report URLs",
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "the evaluation", content: { "application/json": { schema: EvaluationViewSchema } } },
+    ...errorResponses(400, 404),
+  },
+});
+
+function evaluationUrl(ctx: RouteContext, requestUrl: string, id: string): string {
+  return publicUrl(ctx.config, requestUrl, `/v1/evaluations/${encodeURIComponent(id)}`);
+}
+
+export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
+  app.openapi(postRoute(ctx), async (c) => {
+    const body = c.req.valid("json");
+    const tenant = DEFAULT_TENANT;
+    ctx.tasks.get(body.task);
+    const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
+    const listing = await listDatasetPairs(
+      ctx.store,
+      datasetPrefix(tenant, datasetId),
+      ctx.config.maxEvaluationImages,
+    );
+    const evalId = ctx.newId();
+    const now = ctx.clock();
+    const manifest = EvaluationManifestSchema.parse({
+      v: 1,
+      evalId,
+      jobId: evalId,
+      tenant,
+      task: body.task,
+      datasetId,
+      policyVersion: body.policyVersion,
+      className: body.className,
+      shards: planEvaluationShards(listing.items, ctx.config.evaluationShardSize),
+      createdAt: now.toISOString(),
+      callbackUrl: body.callbackUrl,
+    });
+    await ctx.store.putJson(evaluationManifestKey(tenant, evalId), manifest);
+    const messages: EvalShardMessage[] = manifest.shards.map((s) => ({
+      v: 1,
+      type: "eval-shard",
+      jobId: evalId,
+      tenant,
+      submittedAt: now.toISOString(),
+      callbackUrl: body.callbackUrl,
+      evalId,
+      shard: s.index,
+    }));
+    const status = queuedStatus({
+      jobId: evalId,
+      tenant,
+      kind: "evaluation",
+      total: manifest.shards.length,
+      now,
+      callbackUrl: body.callbackUrl,
+    });
+    await submitJob(ctx, status, messages);
+    const url = evaluationUrl(ctx, c.req.url, evalId);
+    c.header("Location", url);
+    return c.json(
+      {
+        evaluationId: evalId,
+        jobId: evalId,
+        state: "queued" as const,
+        images: listing.items.length,
+        shards: manifest.shards.length,
+        unpaired: listing.unpaired.slice(0, 100),
+        statusUrl: url,
+        jobUrl: statusUrl(ctx, c.req.url, evalId),
+      },
+      202,
+    );
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const tenant = DEFAULT_TENANT;
+    const manifest = await ctx.store.getJson(evaluationManifestKey(tenant, id), EvaluationManifestSchema);
+    if (!manifest) throw new HttpError(404, "NOT_FOUND", `no evaluation "${id}"`);
+    const [status, shardKeys, summary] = await Promise.all([
+      ctx.store.getJson(jobStatusKey(tenant, manifest.jobId), JobStatusSchema),
+      ctx.store.listKeys(evaluationShardsPrefix(tenant, id)),
+      ctx.store.getJson(evaluationSummaryKey(tenant, id), EvaluationSummarySchema),
+    ]);
+    const reports: Record<string, { url: string }> = {};
+    for (const [name, key] of [
+      ["summary.json", evaluationSummaryKey(tenant, id)],
+      ["report.md", evaluationReportKey(tenant, id)],
+    ] as const) {
+      if (await ctx.store.exists(key)) reports[name] = { url: await ctx.store.presignGet(key) };
+    }
+    return c.json(
+      {
+        evaluationId: id,
+        task: manifest.task,
+        policyVersion: summary?.policyVersion ?? manifest.policyVersion,
+        state: status?.state ?? (summary ? "succeeded" : "queued"),
+        images: manifest.shards.reduce((n, s) => n + s.items.length, 0),
+        shards: {
+          done: shardKeys.filter((k) => k.endsWith("/done.json")).length,
+          total: manifest.shards.length,
+        },
+        summary,
+        reports,
+      },
+      200,
+    );
+  });
+}

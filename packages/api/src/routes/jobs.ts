@@ -1,0 +1,96 @@
+/**
+ * GET /v1/jobs/{id}: the job's status document, with a presigned GET URL for every result object
+ * present (listed, not only those the status names, so partial results of a running job show too).
+ */
+import {
+  DEFAULT_TENANT,
+  JobErrorSchema,
+  JobKindSchema,
+  JobStateSchema,
+  JobStatusSchema,
+  jobPrefix,
+  jobStatusKey,
+} from "@alignsam/core/light";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiApp, RouteContext } from "../http/context.ts";
+import { errorResponses, HttpError } from "../http/errors.ts";
+import { IdParamSchema } from "../http/schemas.ts";
+
+const ResultLinkSchema = z.object({ url: z.url() });
+
+export const JobViewSchema = z
+  .object({
+    jobId: z.string(),
+    kind: JobKindSchema,
+    state: JobStateSchema,
+    progress: z.object({ done: z.int(), total: z.int() }),
+    error: JobErrorSchema.optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    attempts: z.int(),
+    summary: z.record(z.string(), z.unknown()).optional(),
+    results: z
+      .record(z.string(), ResultLinkSchema)
+      .openapi({ description: "result name -> presigned GET URL" }),
+    resultsExpireAt: z.iso.datetime(),
+  })
+  .openapi("Job");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  summary: "Job status and result URLs",
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "the job", content: { "application/json": { schema: JobViewSchema } } },
+    ...errorResponses(400, 404),
+  },
+});
+
+/** Presign every object under `prefix` plus the named keys that lie inside it, by result name. */
+export async function presignResults(
+  ctx: RouteContext,
+  prefix: string,
+  named: Record<string, string> = {},
+): Promise<Record<string, { url: string }>> {
+  const byName = new Map<string, string>();
+  for (const [name, key] of Object.entries(named)) if (key.startsWith(prefix)) byName.set(name, key);
+  for (const key of await ctx.store.listKeys(prefix, 1000)) byName.set(key.slice(prefix.length), key);
+  const entries = await Promise.all(
+    [...byName].map(async ([name, key]) => [name, { url: await ctx.store.presignGet(key) }] as const),
+  );
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid("param");
+    const tenant = DEFAULT_TENANT;
+    const status = await ctx.store.getJson(jobStatusKey(tenant, id), JobStatusSchema);
+    if (!status) throw new HttpError(404, "NOT_FOUND", `no job "${id}"`);
+    const results = await presignResults(ctx, `${jobPrefix(tenant, id)}results/`, status.resultKeys);
+    const resultsExpireAt = new Date(
+      ctx.clock().getTime() + ctx.config.presignExpirySeconds * 1000,
+    ).toISOString();
+    return c.json(
+      {
+        jobId: status.jobId,
+        kind: status.kind,
+        state: status.state,
+        progress: status.progress,
+        error: status.error,
+        createdAt: status.createdAt,
+        updatedAt: status.updatedAt,
+        startedAt: status.startedAt,
+        finishedAt: status.finishedAt,
+        attempts: status.attempts,
+        summary: status.summary,
+        results,
+        resultsExpireAt,
+      },
+      200,
+    );
+  });
+}

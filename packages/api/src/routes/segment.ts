@@ -1,0 +1,169 @@
+/**
+ * POST /v1/segment: accept an image (multipart upload, or the id of a presigned upload), check it
+ * by its bytes, store it, write the job's queued status and enqueue a `segment` message. Every
+ * check runs before the first write, so a refused request leaves nothing in S3.
+ */
+import {
+  AlignSamError,
+  DEFAULT_TENANT,
+  inputKey,
+  KeySegmentSchema,
+  queuedStatus,
+  type SegmentMessage,
+} from "@alignsam/core/light";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiApp, RouteContext } from "../http/context.ts";
+import { errorResponses, HttpError } from "../http/errors.ts";
+import { sniffImage } from "../http/image-sniff.ts";
+import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
+import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { statusUrl, submitJob } from "../jobs/submit.ts";
+
+const options = {
+  policyVersion: KeySegmentSchema.optional().meta({
+    description: "policy version; default: the task's current",
+  }),
+  className: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "class for class-prompted tasks (voc)" }),
+  callbackUrl: CallbackUrlSchema.optional(),
+};
+
+export const SegmentJsonSchema = z
+  .strictObject({
+    uploadId: KeySegmentSchema.meta({ description: "id returned by POST /v1/uploads" }),
+    task: TaskFieldSchema,
+    steps: z.int().min(1).max(64).optional().openapi({ description: "T, the number of prompting steps" }),
+    greedy: z.boolean().optional().openapi({ description: "argmax actions (default true)" }),
+    seed: z.int().min(0).optional(),
+    ...options,
+  })
+  .openapi("SegmentJsonRequest");
+
+export const SegmentFormSchema = z
+  .strictObject({
+    image: z
+      .instanceof(File, { error: "image must be a file part" })
+      .openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),
+    task: TaskFieldSchema,
+    steps: z.coerce.number().int().min(1).max(64).optional().openapi({ type: "integer" }),
+    greedy: z.stringbool().optional().openapi({ type: "boolean" }),
+    seed: z.coerce.number().int().min(0).optional().openapi({ type: "integer" }),
+    ...options,
+  })
+  .openapi("SegmentFormRequest");
+
+type SegmentInput = Omit<z.infer<typeof SegmentJsonSchema>, "uploadId">;
+
+function segmentRoute(ctx: RouteContext) {
+  return createRoute({
+    method: "post",
+    path: "/v1/segment",
+    summary: "Segment one image for a task",
+    middleware: [limitBody(ctx.config.maxImageBytes + MULTIPART_OVERHEAD_BYTES, "the request body")] as const,
+    request: {
+      body: {
+        content: {
+          "multipart/form-data": { schema: SegmentFormSchema },
+          "application/json": { schema: SegmentJsonSchema },
+        },
+      },
+    },
+    responses: {
+      202: { description: "job accepted", content: { "application/json": { schema: JobAcceptedSchema } } },
+      ...errorResponses(400, 404, 413, 415, 503),
+    },
+  });
+}
+
+/** Fail early on a task the registry does not know, or a class-prompted task without its class. */
+function checkTask(ctx: RouteContext, input: SegmentInput): void {
+  const task = ctx.tasks.get(input.task);
+  if (task.texts.some((t) => t.includes("{class}")) && !input.className) {
+    throw new AlignSamError("INVALID_ARGUMENT", `task "${task.name}" is class-prompted: give className`, {
+      field: "className",
+    });
+  }
+}
+
+async function imageFromUpload(ctx: RouteContext, uploadId: string): Promise<Uint8Array> {
+  let got: Awaited<ReturnType<RouteContext["store"]["getBytes"]>>;
+  try {
+    got = await ctx.store.getBytes(inputKey(DEFAULT_TENANT, uploadId), ctx.config.maxImageBytes);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new HttpError(
+        413,
+        "IMAGE_TOO_LARGE",
+        `upload ${uploadId} exceeds ${ctx.config.maxImageBytes} bytes`,
+      );
+    }
+    throw err;
+  }
+  if (!got) {
+    throw new HttpError(
+      404,
+      "UPLOAD_NOT_FOUND",
+      `no upload "${uploadId}"; PUT the image to the URL from POST /v1/uploads first`,
+    );
+  }
+  return got.bytes;
+}
+
+export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
+  app.openapi(segmentRoute(ctx), async (c) => {
+    const contentType = c.req.header("content-type") ?? "";
+    const isForm = contentType.toLowerCase().startsWith("multipart/form-data");
+    const form = isForm ? (c.req.valid("form") as z.infer<typeof SegmentFormSchema>) : undefined;
+    const json =
+      !isForm && contentType ? (c.req.valid("json") as z.infer<typeof SegmentJsonSchema>) : undefined;
+    const input: SegmentInput | undefined = form ?? json;
+    if (!input || !("task" in input)) {
+      throw new HttpError(
+        400,
+        "INVALID_REQUEST",
+        "send multipart/form-data with an image part, or JSON with the uploadId of a prior upload",
+      );
+    }
+    checkTask(ctx, input);
+
+    const tenant = DEFAULT_TENANT;
+    let uploadId: string;
+    if (form) {
+      if (form.image.size > ctx.config.maxImageBytes) {
+        throw new HttpError(413, "IMAGE_TOO_LARGE", `the image exceeds ${ctx.config.maxImageBytes} bytes`);
+      }
+      const bytes = new Uint8Array(await form.image.arrayBuffer());
+      const sniffed = sniffImage(bytes, { maxPixels: ctx.config.maxImagePixels });
+      uploadId = ctx.newId();
+      await ctx.store.putBytes(inputKey(tenant, uploadId), bytes, sniffed.contentType);
+    } else {
+      uploadId = (input as z.infer<typeof SegmentJsonSchema>).uploadId;
+      sniffImage(await imageFromUpload(ctx, uploadId), { maxPixels: ctx.config.maxImagePixels });
+    }
+
+    const jobId = ctx.newId();
+    const now = ctx.clock();
+    const message: SegmentMessage = {
+      v: 1,
+      type: "segment",
+      jobId,
+      tenant,
+      submittedAt: now.toISOString(),
+      callbackUrl: input.callbackUrl,
+      task: input.task,
+      uploadId,
+      policyVersion: input.policyVersion,
+      className: input.className,
+      options: { steps: input.steps, greedy: input.greedy ?? true, seed: input.seed ?? 0 },
+    };
+    const status = queuedStatus({ jobId, tenant, kind: "segment", now, callbackUrl: input.callbackUrl });
+    await submitJob(ctx, status, [message]);
+    const url = statusUrl(ctx, c.req.url, jobId);
+    c.header("Location", url);
+    return c.json({ jobId, state: "queued" as const, statusUrl: url }, 202);
+  });
+}

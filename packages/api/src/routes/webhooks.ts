@@ -1,0 +1,130 @@
+/**
+ * POST /v1/webhooks/retrain: a signed request (see ../webhook/verify.ts) names a task and a labelled
+ * dataset prefix; the API enqueues one `train` job. The signature is checked on the raw bytes before
+ * the body is parsed, and a signature already seen is refused with 401.
+ */
+import {
+  DEFAULT_TENANT,
+  datasetPrefix,
+  queuedStatus,
+  SIGNATURE_HEADER,
+  TaskDefinitionSchema,
+  TIMESTAMP_HEADER,
+  type TrainMessage,
+  TrainOptionsSchema,
+} from "@alignsam/core/light";
+import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { listDatasetPairs, parseDatasetRef } from "../datasets/dataset-ref.ts";
+import type { ApiApp, RouteContext } from "../http/context.ts";
+import { errorResponses, HttpError } from "../http/errors.ts";
+import { limitBody } from "../http/limits.ts";
+import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { rememberSignature, wasSeen, webhookJobId } from "../webhook/replay-guard.ts";
+import { verifyWebhook } from "../webhook/verify.ts";
+
+/** Listing bound for the early check; the worker applies its own, smaller training limit. */
+const MAX_LISTED_TRAIN_IMAGES = 100_000;
+
+export const RetrainRequestSchema = z
+  .strictObject({
+    task: TaskFieldSchema,
+    dataset: z.string().min(1).max(512).openapi({ example: "tenants/public/datasets/shadow-train/" }),
+    taskDefinition: TaskDefinitionSchema.optional().meta({ description: "for a new task: branch and texts" }),
+    heldOutFraction: z.number().gt(0).lt(1).optional(),
+    splitSeed: z.int().min(0).optional(),
+    options: TrainOptionsSchema.partial().optional(),
+    callbackUrl: CallbackUrlSchema.optional(),
+  })
+  .openapi("RetrainRequest");
+
+/** Authenticate on the raw body before anything parses it (re-serialised JSON would not match). */
+function authenticate(ctx: RouteContext) {
+  return createMiddleware(async (c, next) => {
+    const rawBody = await c.req.text();
+    const signature = c.req.header(SIGNATURE_HEADER);
+    verifyWebhook(
+      ctx.config.webhookSecret,
+      { rawBody, signature, timestamp: c.req.header(TIMESTAMP_HEADER) },
+      ctx.clock(),
+    );
+    if (await wasSeen(ctx.store, signature!)) {
+      throw new HttpError(
+        401,
+        "SIGNATURE_REPLAYED",
+        "this signature was already used; sign each request afresh",
+      );
+    }
+    await next();
+  });
+}
+
+function route(ctx: RouteContext) {
+  return createRoute({
+    method: "post",
+    path: "/v1/webhooks/retrain",
+    summary: "Retrain a task's policy (signed webhook)",
+    description: `HMAC-SHA256 over "<timestamp>.<raw body>" in ${SIGNATURE_HEADER}: sha256=<hex>, Unix seconds in ${TIMESTAMP_HEADER}; 5 minutes tolerance; each signature is accepted once.`,
+    middleware: [limitBody(ctx.config.maxJsonBytes, "the request body"), authenticate(ctx)] as const,
+    request: { body: { required: true, content: { "application/json": { schema: RetrainRequestSchema } } } },
+    responses: {
+      202: {
+        description: "train job accepted",
+        content: { "application/json": { schema: JobAcceptedSchema } },
+      },
+      ...errorResponses(400, 401, 413, 415, 503),
+    },
+  });
+}
+
+export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
+  app.openapi(route(ctx), async (c) => {
+    const body = c.req.valid("json");
+    const signature = c.req.header(SIGNATURE_HEADER)!; // authenticate() checked it
+    const tenant = DEFAULT_TENANT;
+    if (body.taskDefinition) {
+      if (body.taskDefinition.name !== body.task) {
+        throw new HttpError(
+          400,
+          "INVALID_ARGUMENT",
+          `taskDefinition.name "${body.taskDefinition.name}" must equal task "${body.task}"`,
+        );
+      }
+    } else {
+      ctx.tasks.get(body.task);
+    }
+    const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
+    // Fail at the door, not minutes later on a GPU, when the set is missing or has no pairs.
+    await listDatasetPairs(ctx.store, datasetPrefix(tenant, datasetId), MAX_LISTED_TRAIN_IMAGES);
+    const jobId = webhookJobId(signature);
+    const now = ctx.clock();
+    if (!(await rememberSignature(ctx.store, signature, now, jobId))) {
+      throw new HttpError(
+        401,
+        "SIGNATURE_REPLAYED",
+        "this signature was already used; sign each request afresh",
+      );
+    }
+    const message: TrainMessage = {
+      v: 1,
+      type: "train",
+      jobId,
+      tenant,
+      submittedAt: now.toISOString(),
+      callbackUrl: body.callbackUrl,
+      task: body.task,
+      datasetId,
+      taskDefinition: body.taskDefinition,
+      heldOutFraction: body.heldOutFraction ?? 0.2,
+      splitSeed: body.splitSeed ?? 0,
+      options: { ...body.options, seed: body.options?.seed ?? 0 },
+    };
+    await submitJob(ctx, queuedStatus({ jobId, tenant, kind: "train", now, callbackUrl: body.callbackUrl }), [
+      message,
+    ]);
+    const url = statusUrl(ctx, c.req.url, jobId);
+    c.header("Location", url);
+    return c.json({ jobId, state: "queued" as const, statusUrl: url }, 202);
+  });
+}
