@@ -3,4 +3,5 @@
  * imported, for the API bundle.
  */
 export * from "./errors.ts";
+export * from "./jobs/index.ts";
 export * from "./tasks/registry.ts";

@@ -1,0 +1,291 @@
+/**
+ * The local stack: the fauxqs S3 + SQS emulator on loopback (in this process), the bucket, the jobs
+ * queue with a redrive policy to its dead-letter queue, the API (when its Node entry exists) and N
+ * worker processes, with prefixed logs. `npm start` runs it; the end-to-end tests start the same
+ * thing on free ports. Same code paths as on AWS: only the endpoints differ.
+ *
+ * fauxqs 1.9 keeps all state in memory (it has no persistence), so a restart starts empty.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { buildApp } from "fauxqs";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const WORKER_ENTRY = resolve(REPO_ROOT, "packages/gpu-worker/src/main.ts");
+const API_ENTRY = resolve(REPO_ROOT, "packages/api/src/entry/node.ts");
+
+export interface LocalStackOptions {
+  /** Emulator port; 0 picks a free one. @default 4566 */
+  emulatorPort?: number;
+  /** API port; 0 picks a free one. @default 3000 */
+  apiPort?: number;
+  /** Start the API (needs packages/api/src/entry/node.ts). @default true when the entry exists */
+  api?: boolean;
+  /** Worker processes to start. @default ALIGNSAM_WORKERS or 1 */
+  workers?: number;
+  /** @default "alignsam-local" */
+  bucket?: string;
+  /** @default "alignsam-jobs" (the DLQ is "<name>-dlq") */
+  queueName?: string;
+  /** Receives before a message moves to the DLQ. @default 3 */
+  maxReceives?: number;
+  /** The queue's default visibility timeout, seconds (workers set their own on receive). @default 60 */
+  visibilityTimeoutSeconds?: number;
+  /** Extra environment for worker processes (e.g. ALIGNSAM_HEARTBEAT_SECONDS). */
+  workerEnv?: Record<string, string>;
+  /** Extra environment for the API process. */
+  apiEnv?: Record<string, string>;
+  /** Where prefixed log lines go. @default process.stdout */
+  log?: (line: string) => void;
+  /** ms to wait for each child to report ready. @default 30000 */
+  readyTimeoutMs?: number;
+}
+
+export interface ChildHandle {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  readonly exited: Promise<number | string | null>;
+}
+
+export interface LocalStack {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly apiUrl: string | undefined;
+  /** The emulator's listening port. */
+  readonly emulatorPort: number;
+  /** Environment a process needs to reach this stack (what workers and the API get). */
+  readonly env: Record<string, string>;
+  readonly workers: ChildHandle[];
+  /** Start one more worker; resolves once it is consuming. */
+  startWorker(extraEnv?: Record<string, string>): Promise<ChildHandle>;
+  /** Stop children (SIGTERM, then SIGKILL after a grace period) and close the emulator. */
+  stop(): Promise<void>;
+}
+
+const COLOURS = [36, 33, 35, 32, 34, 91, 93, 95];
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((ok, fail) => {
+    const attempt = () => {
+      const socket = createConnection({ port, host: "127.0.0.1" });
+      socket.once("connect", () => {
+        socket.destroy();
+        ok();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) fail(new Error(`nothing listened on port ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Node 24 runs the TypeScript entries; use this process's node when it is recent enough. */
+function nodeBinary(): string {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major >= 23) return process.execPath;
+  const local = resolve(REPO_ROOT, "node_modules/.bin/node");
+  if (existsSync(local)) return local;
+  throw new Error(
+    `Node ${process.versions.node} cannot run the TypeScript entries; run with the project's Node 24 (npm exec -- node ...)`,
+  );
+}
+
+/**
+ * Start the stack. Resolves when the emulator, the API and every worker are ready.
+ *
+ * @example
+ * const stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, workers: 2 });
+ * // ... talk to stack.apiUrl, or to stack.endpoint with the AWS SDK ...
+ * await stack.stop();
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const region = "us-east-1";
+  const bucket = options.bucket ?? "alignsam-local";
+  const queueName = options.queueName ?? "alignsam-jobs";
+  // fauxqs's own startFauxqs() listens on every interface; build its app and bind loopback only.
+  const emulator = buildApp({ logger: false, defaultRegion: region });
+  await emulator.listen({ port: options.emulatorPort ?? 4566, host: "127.0.0.1" });
+  const address = emulator.server.address();
+  const emulatorPort = typeof address === "object" && address ? address.port : 0;
+  const endpoint = `http://127.0.0.1:${emulatorPort}`;
+  // Resources are created through the AWS SDK, as on AWS (infra/aws does the same with SST).
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  const sqs = new SQSClient({ region, endpoint, credentials });
+  const s3 = new S3Client({ region, endpoint, credentials, forcePathStyle: true });
+  let queueUrl: string;
+  let dlqUrl: string;
+  try {
+    dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }))).QueueUrl!;
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
+    queueUrl = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: queueName,
+          Attributes: {
+            VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: dlqArn,
+              maxReceiveCount: String(options.maxReceives ?? 3),
+            }),
+          },
+        }),
+      )
+    ).QueueUrl!;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    sqs.destroy();
+    s3.destroy();
+  }
+  const env: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_REGION: region,
+    ALIGNSAM_REGION: region,
+    ALIGNSAM_S3_ENDPOINT: endpoint,
+    ALIGNSAM_SQS_ENDPOINT: endpoint,
+    ALIGNSAM_S3_FORCE_PATH_STYLE: "true",
+    ALIGNSAM_BUCKET: bucket,
+    ALIGNSAM_QUEUE_URL: queueUrl,
+    ALIGNSAM_DLQ_URL: dlqUrl,
+    ALIGNSAM_MAX_RECEIVES: String(options.maxReceives ?? 3),
+  };
+  log(`[stack] emulator ${endpoint}  bucket ${bucket}  queue ${queueUrl}  dlq ${dlqUrl}`);
+
+  const children: ChildHandle[] = [];
+  const workers: ChildHandle[] = [];
+  const node = nodeBinary();
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+
+  const spawnChild = (
+    name: string,
+    entry: string,
+    childEnv: Record<string, string>,
+    ready: (line: string) => boolean,
+  ) => {
+    const colour = COLOURS[children.length % COLOURS.length];
+    const prefix = process.stdout.isTTY ? `\u001b[${colour}m[${name}]\u001b[0m` : `[${name}]`;
+    const child = spawn(node, [entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, ...childEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | string | null>((ok) =>
+      child.once("exit", (code, signal) => ok(signal ?? code)),
+    );
+    const handle: ChildHandle = { name, child, exited };
+    children.push(handle);
+    const isReady = new Promise<void>((ok, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`${name} was not ready within ${readyTimeoutMs} ms`)),
+        readyTimeoutMs,
+      );
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on("line", (line) => {
+          log(`${prefix} ${line}`);
+          if (ready(line)) {
+            clearTimeout(timer);
+            ok();
+          }
+        });
+      }
+      void exited.then((how) => {
+        clearTimeout(timer);
+        fail(new Error(`${name} exited (${how}) before it was ready`));
+      });
+    });
+    return { handle, isReady };
+  };
+
+  let workerCount = 0;
+  const startWorker = async (extraEnv: Record<string, string> = {}) => {
+    const name = `worker-${++workerCount}`;
+    const { handle, isReady } = spawnChild(
+      name,
+      WORKER_ENTRY,
+      { ALIGNSAM_WORKER_ID: name, ...options.workerEnv, ...extraEnv },
+      (line) => line.includes('"msg":"consuming"'),
+    );
+    workers.push(handle);
+    await isReady;
+    return handle;
+  };
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (c) => {
+        if (c.child.exitCode !== null || c.child.signalCode !== null) return;
+        c.child.kill("SIGTERM");
+        const timer = setTimeout(() => c.child.kill("SIGKILL"), 15_000);
+        await c.exited;
+        clearTimeout(timer);
+      }),
+    );
+    await emulator.close();
+    log("[stack] stopped");
+  };
+
+  try {
+    let apiUrl: string | undefined;
+    const wantApi = options.api ?? existsSync(API_ENTRY);
+    if (wantApi) {
+      if (!existsSync(API_ENTRY)) throw new Error(`the API entry ${API_ENTRY} does not exist yet`);
+      const port = options.apiPort === 0 ? await freePort() : (options.apiPort ?? 3000);
+      apiUrl = `http://127.0.0.1:${port}`;
+      const { isReady } = spawnChild(
+        "api",
+        API_ENTRY,
+        { PORT: String(port), ALIGNSAM_PUBLIC_BASE_URL: apiUrl, ...options.apiEnv },
+        () => false,
+      );
+      await Promise.race([isReady, waitForPort(port, readyTimeoutMs)]);
+    }
+    const count = options.workers ?? Number(process.env.ALIGNSAM_WORKERS ?? 1);
+    await Promise.all(Array.from({ length: count }, () => startWorker()));
+    return {
+      endpoint,
+      region,
+      bucket,
+      queueUrl,
+      dlqUrl,
+      apiUrl,
+      emulatorPort,
+      env,
+      workers,
+      startWorker,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

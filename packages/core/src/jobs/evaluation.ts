@@ -1,0 +1,93 @@
+/**
+ * Documents of a sharded dataset evaluation. The API writes the manifest (which images, in which
+ * shard) and sends one `eval-shard` message per shard; each shard writes one per-image document per
+ * image and then its done marker; the last shard to finish enqueues `eval-reduce`, which reads the
+ * per-image documents and writes summary.json and report.md.
+ */
+import { z } from "zod";
+import { TaskNameSchema } from "../tasks/registry.ts";
+import { DEFAULT_TENANT, KeySegmentSchema } from "./keys.ts";
+import { JobErrorSchema } from "./status.ts";
+
+/** One labelled image, named by its files under the dataset prefix's images/ and masks/ folders. */
+export const EvaluationItemSchema = z.object({
+  id: KeySegmentSchema,
+  image: KeySegmentSchema,
+  mask: KeySegmentSchema,
+});
+export type EvaluationItem = z.infer<typeof EvaluationItemSchema>;
+
+export const EvaluationManifestSchema = z.object({
+  v: z.literal(1),
+  evalId: KeySegmentSchema,
+  /** The job whose status document tracks this evaluation. */
+  jobId: KeySegmentSchema,
+  tenant: KeySegmentSchema.default(DEFAULT_TENANT),
+  task: TaskNameSchema,
+  /** `tenants/<tenant>/datasets/<datasetId>/` holds the images and masks. */
+  datasetId: KeySegmentSchema,
+  /** Absent: the task's current policy when the shard runs. */
+  policyVersion: KeySegmentSchema.optional(),
+  className: z.string().min(1).max(64).optional(),
+  shards: z
+    .array(z.object({ index: z.int().min(0), items: z.array(EvaluationItemSchema).min(1) }))
+    .min(1)
+    .refine((s) => s.every((shard, i) => shard.index === i), "shards must be indexed 0..n-1 in order"),
+  createdAt: z.iso.datetime(),
+  callbackUrl: z.string().optional(),
+});
+export type EvaluationManifest = z.infer<typeof EvaluationManifestSchema>;
+
+/** Per-image outcome: metrics by name (see the task registry), or why the image failed. */
+export const PerImageMetricsSchema = z.object({
+  v: z.literal(1),
+  evalId: KeySegmentSchema,
+  imageId: KeySegmentSchema,
+  shard: z.int().min(0),
+  metrics: z.record(z.string(), z.number()).default({}),
+  error: JobErrorSchema.optional(),
+  durationMs: z.number().min(0),
+});
+export type PerImageMetrics = z.infer<typeof PerImageMetricsSchema>;
+
+/** A shard's done marker: written after all of its per-image documents. */
+export const ShardDoneSchema = z.object({
+  v: z.literal(1),
+  evalId: KeySegmentSchema,
+  shard: z.int().min(0),
+  images: z.int().min(0),
+  failed: z.array(KeySegmentSchema),
+  finishedAt: z.iso.datetime(),
+});
+export type ShardDone = z.infer<typeof ShardDoneSchema>;
+
+export const EvaluationSummarySchema = z.object({
+  v: z.literal(1),
+  evalId: KeySegmentSchema,
+  jobId: KeySegmentSchema,
+  task: TaskNameSchema,
+  policyVersion: z.string().optional(),
+  images: z.int().min(0),
+  failed: z.int().min(0),
+  /** Dataset-level metrics (mean over images unless the metric says otherwise). */
+  metrics: z.record(z.string(), z.number()),
+  createdAt: z.iso.datetime(),
+});
+export type EvaluationSummary = z.infer<typeof EvaluationSummarySchema>;
+
+/**
+ * Cut a labelled set into shards of at most `shardSize` images, in the given order, so the API can
+ * write the manifest and one message per shard.
+ */
+export function planEvaluationShards(
+  items: readonly EvaluationItem[],
+  shardSize: number,
+): EvaluationManifest["shards"] {
+  if (!Number.isInteger(shardSize) || shardSize < 1)
+    throw new RangeError("shardSize must be a positive integer");
+  const shards: EvaluationManifest["shards"] = [];
+  for (let i = 0; i < items.length; i += shardSize) {
+    shards.push({ index: shards.length, items: items.slice(i, i + shardSize) });
+  }
+  return shards;
+}

@@ -1,0 +1,8 @@
+/** Contracts shared by the API and the worker: queue messages, documents, S3 keys, signatures. */
+export * from "./evaluation.ts";
+export * from "./keys.ts";
+export * from "./messages.ts";
+export * from "./policy.ts";
+export * from "./signature.ts";
+export * from "./split.ts";
+export * from "./status.ts";

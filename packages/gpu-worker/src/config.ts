@@ -1,0 +1,115 @@
+/**
+ * The worker's configuration: one object, read once from the environment at start and validated,
+ * so a misconfigured container fails at boot naming the variable. Shared names (bucket, queue,
+ * endpoints, region) match the API's, so one environment file serves both.
+ */
+import { z } from "zod";
+
+const seconds = (def: number, max = 43_200) => z.coerce.number().int().min(0).max(max).default(def);
+const flag = z.preprocess((v) => (typeof v === "string" ? /^(1|true|yes)$/i.test(v) : v), z.boolean());
+
+export const WorkerConfigSchema = z
+  .object({
+    /** S3 endpoint (an emulator on loopback); absent on AWS. */
+    s3Endpoint: z.url().optional(),
+    /** Path-style S3 addressing, which loopback emulators need. @default true when s3Endpoint is set */
+    s3ForcePathStyle: flag.optional(),
+    /** SQS endpoint; absent on AWS. @default s3Endpoint (fauxqs serves both on one port) */
+    sqsEndpoint: z.url().optional(),
+    /** @default "us-east-1" */
+    region: z.string().min(1).default("us-east-1"),
+    /** The bucket holding inputs, jobs, results, datasets and policies. */
+    bucket: z.string().min(3).max(63),
+    /** The jobs queue this worker consumes (and sends eval-reduce messages to). */
+    queueUrl: z.url(),
+    /** The dead-letter queue, for the start-up log only: the redrive policy lives on the queue. */
+    dlqUrl: z.url().optional(),
+    /** Messages handled at once by one process (SQS batch size, 1-10). @default 1 */
+    concurrency: z.coerce.number().int().min(1).max(10).default(1),
+    /** Seconds a received message stays hidden; heartbeats extend it while a job runs. @default 120 */
+    visibilityTimeoutSeconds: seconds(120).pipe(z.number().min(1)),
+    /** Seconds between visibility extensions; must be below the visibility timeout. @default 30 */
+    heartbeatSeconds: seconds(30).pipe(z.number().min(1)),
+    /** Long-polling wait, in seconds (0-20). @default 20 */
+    waitTimeSeconds: seconds(20, 20),
+    /** The queue's maxReceiveCount: on that receive a failing job is marked failed. @default 5 */
+    maxReceives: z.coerce.number().int().min(1).max(1000).default(5),
+    /** Seconds before a message whose handler threw becomes visible again. @default 10 */
+    retryDelaySeconds: seconds(10),
+    /** Seconds SIGTERM waits for in-flight jobs before releasing their messages. @default 30 */
+    shutdownGraceSeconds: seconds(30, 3600),
+    /** HMAC key signing completion callbacks; absent: callbacks are sent unsigned. */
+    callbackSecret: z.string().min(16).optional(),
+    /** Largest labelled set a train job loads into memory; bigger sets are refused. @default 500 */
+    maxTrainImages: z.coerce.number().int().min(2).max(100_000).default(500),
+    /** Name in logs (e.g. worker-2). @default "worker-<pid>" */
+    workerId: z.string().min(1).default(`worker-${process.pid}`),
+    /**
+     * Fault injection for tests: hold a job this many ms after marking it running, on its first
+     * receive only, so a test can kill the process mid-job. @default 0
+     */
+    faultHoldFirstAttemptMs: z.coerce.number().int().min(0).max(600_000).default(0),
+  })
+  .refine((c) => c.heartbeatSeconds < c.visibilityTimeoutSeconds, {
+    message: "heartbeat must be shorter than the visibility timeout",
+    path: ["heartbeatSeconds"],
+  });
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+
+/** Environment variable of each field. */
+export const WORKER_ENV = {
+  s3Endpoint: "ALIGNSAM_S3_ENDPOINT",
+  s3ForcePathStyle: "ALIGNSAM_S3_FORCE_PATH_STYLE",
+  sqsEndpoint: "ALIGNSAM_SQS_ENDPOINT",
+  region: "ALIGNSAM_REGION",
+  bucket: "ALIGNSAM_BUCKET",
+  queueUrl: "ALIGNSAM_QUEUE_URL",
+  dlqUrl: "ALIGNSAM_DLQ_URL",
+  concurrency: "ALIGNSAM_WORKER_CONCURRENCY",
+  visibilityTimeoutSeconds: "ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS",
+  heartbeatSeconds: "ALIGNSAM_HEARTBEAT_SECONDS",
+  waitTimeSeconds: "ALIGNSAM_WAIT_TIME_SECONDS",
+  maxReceives: "ALIGNSAM_MAX_RECEIVES",
+  retryDelaySeconds: "ALIGNSAM_RETRY_DELAY_SECONDS",
+  shutdownGraceSeconds: "ALIGNSAM_SHUTDOWN_GRACE_SECONDS",
+  callbackSecret: "ALIGNSAM_CALLBACK_SECRET",
+  maxTrainImages: "ALIGNSAM_MAX_TRAIN_IMAGES",
+  workerId: "ALIGNSAM_WORKER_ID",
+  faultHoldFirstAttemptMs: "ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS",
+} as const satisfies Record<keyof WorkerConfig, string>;
+
+const SECRET_FIELDS: ReadonlySet<string> = new Set(["callbackSecret"]);
+
+/**
+ * Read the configuration from the environment (see WORKER_ENV; AWS_REGION is the region's
+ * fallback). Throws one Error listing every bad variable by name.
+ *
+ * @example
+ * const config = loadWorkerConfig(process.env);
+ */
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(WORKER_ENV)) {
+    const value = env[name]?.trim();
+    if (value) raw[field] = value;
+  }
+  if (raw.region === undefined && env.AWS_REGION) raw.region = env.AWS_REGION;
+  const result = WorkerConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      const field = String(i.path[0] ?? "");
+      return `${WORKER_ENV[field as keyof WorkerConfig] ?? field}: ${i.message}`;
+    });
+    throw new Error(`invalid worker configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** The configuration as printable values, secrets masked, for the start-up log. */
+export function describeWorkerConfig(config: WorkerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    out[key] = SECRET_FIELDS.has(key) && value !== undefined ? "********" : value;
+  }
+  return out;
+}

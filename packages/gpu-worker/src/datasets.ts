@@ -1,0 +1,69 @@
+/**
+ * Labelled sets in S3 (`tenants/<tenant>/datasets/<id>/images/<id>.<ext>` and `masks/<id>.png`,
+ * the layout of the local datasets folder): listing them into pairs and loading them.
+ */
+import { AlignSamError, datasetPrefix, type EvaluationItem, KEY_SEGMENT_PATTERN } from "@alignsam/core/light";
+import { decodeBinaryMaskPng, decodeImage } from "./core.ts";
+import type { LabelledImage } from "./engine.ts";
+import type { Storage } from "./storage.ts";
+
+const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
+
+/** Pair images with masks by file stem; images without a mask are skipped. Sorted by id. */
+export async function listLabelled(
+  storage: Storage,
+  tenant: string,
+  datasetId: string,
+): Promise<EvaluationItem[]> {
+  const root = datasetPrefix(tenant, datasetId);
+  const keys = await storage.list(root);
+  const images = new Map<string, string>();
+  const masks = new Map<string, string>();
+  for (const key of keys) {
+    const rest = key.slice(root.length);
+    const [folder, file, ...more] = rest.split("/");
+    if (!file || more.length > 0 || !KEY_SEGMENT_PATTERN.test(file)) continue;
+    const stem = file.replace(/\.[^.]+$/, "");
+    if (folder === "images" && IMAGE_EXT.test(file)) images.set(stem, file);
+    if (folder === "masks" && /\.png$/i.test(file)) masks.set(stem, file);
+  }
+  const items: EvaluationItem[] = [];
+  for (const [id, image] of images) {
+    const mask = masks.get(id);
+    if (mask && KEY_SEGMENT_PATTERN.test(id)) items.push({ id, image, mask });
+  }
+  return items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Read and decode one labelled image. */
+export async function loadLabelled(
+  storage: Storage,
+  tenant: string,
+  datasetId: string,
+  item: EvaluationItem,
+): Promise<LabelledImage> {
+  const root = datasetPrefix(tenant, datasetId);
+  const [imageBytes, maskBytes] = await Promise.all([
+    storage.getBytes(`${root}images/${item.image}`),
+    storage.getBytes(`${root}masks/${item.mask}`),
+  ]);
+  if (!imageBytes || !maskBytes) {
+    throw new AlignSamError(
+      "DATASET_NOT_FOUND",
+      `dataset "${datasetId}" lacks image or mask of "${item.id}"`,
+      {
+        datasetId,
+        id: item.id,
+      },
+    );
+  }
+  const image = await decodeImage(imageBytes);
+  const mask = await decodeBinaryMaskPng(maskBytes);
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new AlignSamError(
+      "DATASET_MISMATCH",
+      `mask of "${item.id}" is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}`,
+    );
+  }
+  return { id: item.id, image, mask };
+}

@@ -1,0 +1,202 @@
+/**
+ * The Engine on @alignsam/core's pipeline: `segmentImage` with a stored policy, `trainPolicy` for
+ * retraining, the core metrics for scoring. Policies cross the S3 boundary as files (the core
+ * policy store's card.json, weights.json, weights.bin), round-tripped through a temporary folder, and
+ * loaded policies are cached per task and version.
+ *
+ * No vision-language weights ship with the project, so explicit-branch tasks train and run with the
+ * prior "none" (M_c = 1, recorded in the policy card) until a CLIP manifest is configured.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AlignSamError, type TaskDefinition } from "@alignsam/core/light";
+import {
+  createClassicSegmenter,
+  evaluateImage,
+  higherIsBetter,
+  loadPolicy,
+  type Policy,
+  type PromptableSegmenter,
+  savePolicy,
+  segmentImage,
+  trainPolicy,
+} from "./core.ts";
+import type {
+  Engine,
+  PolicyScoreResult,
+  SegmentOutcome,
+  SegmentRequest,
+  StoredPolicy,
+  TrainedPolicy,
+} from "./engine.ts";
+
+const DEFAULT_BUNDLED = resolve(fileURLToPath(import.meta.url), "../../../../policies");
+
+/** Mean of each metric over images, ignoring non-finite values (an empty-mask F, say). */
+export function meanMetrics(
+  perImage: ReadonlyArray<Readonly<Record<string, number>>>,
+): Record<string, number> {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const record of perImage) {
+    for (const [name, value] of Object.entries(record)) {
+      const s = sums.get(name) ?? { sum: 0, n: 0 };
+      if (Number.isFinite(value)) {
+        s.sum += value;
+        s.n++;
+      }
+      sums.set(name, s);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [name, s] of sums) out[name] = s.n > 0 ? s.sum / s.n : Number.NaN;
+  return out;
+}
+
+async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "alignsam-policy-"));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface CoreEngineOptions {
+  /** @default the classic (weight-free) segmenter */
+  segmenter?: PromptableSegmenter;
+  /**
+   * Folder of policies shipped with the deployment (`<dir>/<task>/card.json`), used for a task that
+   * has no current version in S3 yet. @default <repo>/policies
+   */
+  bundledPolicyDir?: string;
+  /** Loaded policies kept in memory. @default 8 */
+  cacheSize?: number;
+}
+
+export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
+  const segmenter = options.segmenter ?? createClassicSegmenter();
+  const bundledDir = options.bundledPolicyDir ?? DEFAULT_BUNDLED;
+  const cacheSize = options.cacheSize ?? 8;
+  const cache = new Map<string, Promise<Policy>>();
+
+  const fromFiles = (stored: StoredPolicy): Promise<Policy> =>
+    withTempDir(async (dir) => {
+      for (const [name, bytes] of stored.files) await writeFile(join(dir, name), bytes);
+      return loadPolicy(dir, { segmenterInfo: segmenter.info });
+    });
+
+  const policyFor = (
+    task: TaskDefinition,
+    stored: StoredPolicy | null,
+  ): { key: string; load: () => Promise<Policy> } => {
+    if (stored) return { key: `s3:${stored.task}/${stored.version}`, load: () => fromFiles(stored) };
+    const dir = join(bundledDir, task.name);
+    if (!existsSync(join(dir, "card.json"))) {
+      throw new AlignSamError(
+        "POLICY_NOT_FOUND",
+        `task "${task.name}" has no trained policy yet; train one with a train job (POST a retraining request) first`,
+        { task: task.name },
+      );
+    }
+    return { key: `bundled:${task.name}`, load: () => loadPolicy(dir, { segmenterInfo: segmenter.info }) };
+  };
+
+  const resolvePolicy = (task: TaskDefinition, stored: StoredPolicy | null): Promise<Policy> => {
+    const { key, load } = policyFor(task, stored);
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = load();
+      hit.catch(() => cache.delete(key));
+      cache.set(key, hit);
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    return hit;
+  };
+
+  const segment = async (request: SegmentRequest): Promise<SegmentOutcome> => {
+    const policy = await resolvePolicy(request.task, request.policy);
+    const result = await segmentImage(request.image, policy, {
+      segmenter,
+      prior: "none",
+      steps: request.steps,
+      greedy: request.greedy,
+      seed: request.seed,
+      texts: request.className ? [request.className] : undefined,
+    });
+    return {
+      mask: result.mask,
+      probability: result.probability,
+      trajectory: result.trajectory.map((s) => ({
+        step: s.step,
+        x: s.point.x,
+        y: s.point.y,
+        label: s.label,
+        ...(s.cell >= 0 ? { cell: s.cell } : {}),
+        score: s.score,
+      })),
+      modelId: segmenter.info.modelId,
+      policyVersion: request.policy?.version ?? `bundled:${request.task.name}`,
+      method: "alignsam-ppo-srm",
+    };
+  };
+
+  const scoreImage: Engine["scoreImage"] = (task, outcome, groundTruth) =>
+    evaluateImage(outcome.mask, groundTruth, { metrics: task.metrics, prob: outcome.probability }).values;
+
+  return {
+    name: `core-pipeline/${segmenter.info.modelId}`,
+    segment,
+    scoreImage,
+    async train(request): Promise<TrainedPolicy> {
+      const policy = await trainPolicy(
+        request.samples.map((s) => ({ id: s.id, image: s.image, mask: s.mask })),
+        request.task,
+        {
+          segmenter,
+          prior: "none",
+          seed: request.options.seed,
+          steps: request.options.steps,
+          epochs: request.options.episodes,
+          ppoEpochs: request.options.ppoEpochs,
+          lr: request.options.learningRate,
+          onProgress: (p) => {
+            const done = Math.min(p.epochs * p.episodes, (p.epoch - 1) * p.episodes + p.episode);
+            void Promise.resolve(request.onProgress?.(Math.max(0, done), p.epochs * p.episodes)).catch(
+              () => {},
+            );
+          },
+        },
+      );
+      const files = await withTempDir(async (dir) => {
+        await savePolicy(policy, dir);
+        const out = new Map<string, Uint8Array>();
+        for (const name of (await readdir(dir)).sort())
+          out.set(name, new Uint8Array(await readFile(join(dir, name))));
+        return out;
+      });
+      return {
+        files,
+        info: {
+          segmenter: segmenter.info.modelId,
+          trainingSet: policy.card.trainingSet,
+          durationMs: policy.card.training.durationMs,
+          finalMeanReward: policy.card.training.finalMeanReward,
+        },
+      };
+    },
+    async evaluatePolicy(task, stored, samples): Promise<PolicyScoreResult> {
+      const metric = task.metrics[0];
+      const perImage: Record<string, number>[] = [];
+      for (const sample of samples) {
+        const outcome = await segment({ task, image: sample.image, policy: stored, greedy: true, seed: 0 });
+        perImage.push({ ...scoreImage(task, outcome, sample.mask) });
+      }
+      const value = meanMetrics(perImage)[metric] ?? Number.NaN;
+      return { metric, value, higherIsBetter: higherIsBetter(metric), perImage };
+    },
+    summarize: (_task, perImage) => meanMetrics(perImage),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The worker's view of the algorithm: the five things its handlers need, and nothing about how they
+ * are done. One implementation (./engine-core.ts) calls the core pipeline; handlers and tests code
+ * against this interface only.
+ */
+import type { TaskDefinition, TrainOptions } from "@alignsam/core/light";
+import type { BinaryMask, LabelMap, ProbabilityMask, RgbImage } from "./core.ts";
+
+/** A stored policy version: its files as written under `policies/<task>/<version>/`. */
+export interface StoredPolicy {
+  readonly task: string;
+  readonly version: string;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+}
+
+/** One click of the prompt trajectory, in original-image pixel coordinates. */
+export interface TrajectoryStep {
+  readonly step: number;
+  readonly x: number;
+  readonly y: number;
+  /** 1 positive, 0 negative. */
+  readonly label: 0 | 1;
+  /** Grid cell the agent chose, when the click came from the agent. */
+  readonly cell?: number;
+  /** Predicted quality of the mask after this click. */
+  readonly score?: number;
+}
+
+export interface SegmentRequest {
+  readonly task: TaskDefinition;
+  readonly image: RgbImage;
+  /** The policy to follow; null when the task has none stored yet. */
+  readonly policy: StoredPolicy | null;
+  readonly className?: string;
+  readonly steps?: number;
+  readonly greedy: boolean;
+  readonly seed: number;
+}
+
+export interface SegmentOutcome {
+  readonly mask: BinaryMask;
+  readonly probability: ProbabilityMask;
+  readonly trajectory: readonly TrajectoryStep[];
+  /** Segmenter model id (backend + model + version). */
+  readonly modelId: string;
+  /** Policy version followed, or null on a policy-free path. */
+  readonly policyVersion: string | null;
+  /** How the clicks were chosen (e.g. "ppo-policy", "centre-click-no-policy"). */
+  readonly method: string;
+}
+
+export interface LabelledImage {
+  readonly id: string;
+  readonly image: RgbImage;
+  readonly mask: LabelMap;
+}
+
+export interface PolicyScoreResult {
+  readonly metric: string;
+  readonly value: number;
+  readonly higherIsBetter: boolean;
+  readonly perImage: ReadonlyArray<Readonly<Record<string, number>>>;
+}
+
+export interface TrainRequest {
+  readonly task: TaskDefinition;
+  readonly samples: readonly LabelledImage[];
+  readonly options: TrainOptions;
+  /** Called as training advances (e.g. once per episode). */
+  readonly onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
+export interface TrainedPolicy {
+  /** Files to store under `policies/<task>/<version>/` (loadable back by segment/evaluate). */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** Small facts about the run (episodes, final losses) for the decision record. */
+  readonly info: Readonly<Record<string, unknown>>;
+}
+
+export interface Engine {
+  /** For logs and metrics.json (e.g. "core-pipeline/classic-v1"). */
+  readonly name: string;
+  /** Segment one image with a task's policy. */
+  segment(request: SegmentRequest): Promise<SegmentOutcome>;
+  /** Per-image metrics of an outcome against ground truth, named as in the task registry. */
+  scoreImage(
+    task: TaskDefinition,
+    outcome: SegmentOutcome,
+    groundTruth: LabelMap,
+  ): Readonly<Record<string, number>>;
+  /** Train a new policy from labelled samples. */
+  train(request: TrainRequest): Promise<TrainedPolicy>;
+  /** Score a policy on a held-out split with the task's headline metric. */
+  evaluatePolicy(
+    task: TaskDefinition,
+    policy: StoredPolicy,
+    samples: readonly LabelledImage[],
+  ): Promise<PolicyScoreResult>;
+  /** Reduce per-image metrics to dataset-level ones. */
+  summarize(
+    task: TaskDefinition,
+    perImage: ReadonlyArray<Readonly<Record<string, number>>>,
+  ): Record<string, number>;
+}

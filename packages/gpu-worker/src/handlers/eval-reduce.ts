@@ -1,0 +1,115 @@
+/**
+ * `eval-reduce`: read every per-image document, reduce them to dataset metrics, write
+ * summary.json and report.md, then the evaluation's succeeded status (last). Idempotent: a second
+ * reduce message finds the job terminal and does nothing; a crash before the status rewrites the
+ * same summary from the same inputs.
+ */
+import {
+  type EvalReduceMessage,
+  type EvaluationSummary,
+  evaluationPerImageKey,
+  evaluationReportKey,
+  evaluationSummaryKey,
+  isTerminal,
+  type PerImageMetrics,
+  PerImageMetricsSchema,
+} from "@alignsam/core/light";
+import type { Delivery, HandlerContext } from "../context.ts";
+import { readStatus, startJob, succeedJob } from "../job-status.ts";
+import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { readManifest } from "./eval-shard.ts";
+import type { HandlerResult } from "./result.ts";
+
+export async function handleEvalReduce(
+  ctx: HandlerContext,
+  msg: EvalReduceMessage,
+  delivery: Delivery,
+): Promise<HandlerResult> {
+  const manifest = await readManifest(ctx, msg.tenant, msg.evalId);
+  const ref = {
+    tenant: msg.tenant,
+    jobId: manifest.jobId,
+    kind: "evaluation" as const,
+    callbackUrl: manifest.callbackUrl,
+  };
+  const existing = await readStatus(ctx, ref);
+  if (existing && isTerminal(existing.state)) return { outcome: "skipped" };
+
+  const items = manifest.shards.flatMap((s) => s.items);
+  const docs: PerImageMetrics[] = [];
+  for (const item of items) {
+    const doc = await ctx.storage.getJson(
+      evaluationPerImageKey(msg.tenant, msg.evalId, item.id),
+      PerImageMetricsSchema,
+    );
+    // All shard markers exist before a reduce is sent, so a missing document is a real fault: retry.
+    if (!doc) throw new Error(`per-image metrics of "${item.id}" missing in evaluation "${msg.evalId}"`);
+    docs.push(doc);
+  }
+  // Built-in tasks come from the registry; a customer's own task from its policy's card.
+  const task = ctx.tasks.has(manifest.task)
+    ? ctx.tasks.get(manifest.task)
+    : resolveTaskDefinition(
+        ctx.tasks,
+        manifest.task,
+        await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion),
+      );
+  const ok = docs.filter((d) => !d.error);
+  const metrics = ctx.engine.summarize(
+    task,
+    ok.map((d) => d.metrics),
+  );
+  const summary: EvaluationSummary = {
+    v: 1,
+    evalId: msg.evalId,
+    jobId: manifest.jobId,
+    task: task.name,
+    policyVersion: manifest.policyVersion,
+    images: ok.length,
+    failed: docs.length - ok.length,
+    metrics,
+    createdAt: manifest.createdAt,
+  };
+  const summaryKey = evaluationSummaryKey(msg.tenant, msg.evalId);
+  const reportKey = evaluationReportKey(msg.tenant, msg.evalId);
+  await ctx.storage.putJson(summaryKey, summary);
+  await ctx.storage.putText(reportKey, renderReport(summary, docs), "text/markdown; charset=utf-8");
+
+  const status = await startJob(ctx, ref, delivery, items.length);
+  if (!status) return { outcome: "skipped" };
+  const done = await succeedJob(
+    ctx,
+    status,
+    { "summary.json": summaryKey, "report.md": reportKey },
+    {
+      metrics,
+      images: summary.images,
+      failed: summary.failed,
+    },
+  );
+  return { outcome: "succeeded", status: done };
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+/** A short Markdown report: dataset metrics, then the images that failed and why. */
+export function renderReport(summary: EvaluationSummary, docs: readonly PerImageMetrics[]): string {
+  const names = Object.keys(summary.metrics);
+  const lines = [
+    `# Evaluation ${summary.evalId}`,
+    "",
+    `Task \`${summary.task}\`, policy ${summary.policyVersion ?? "current"}: ${summary.images} images scored, ${summary.failed} failed.`,
+    "",
+    `| ${names.join(" | ")} |`,
+    `| ${names.map(() => "---").join(" | ")} |`,
+    `| ${names.map((n) => fmt(summary.metrics[n])).join(" | ")} |`,
+  ];
+  const failed = docs.filter((d) => d.error);
+  if (failed.length > 0) {
+    lines.push("", "## Failed images", "");
+    for (const d of failed) lines.push(`- \`${d.imageId}\`: ${d.error?.code} — ${d.error?.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

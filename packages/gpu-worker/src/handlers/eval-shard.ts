@@ -1,0 +1,152 @@
+/**
+ * `eval-shard`: segment and score the shard's images (one per-image document each, skipped when
+ * already written by an earlier delivery), write the shard's done marker, then list the markers:
+ * the shard that sees all of them enqueues `eval-reduce`. Two shards finishing together may both
+ * enqueue it; the reduce is idempotent. A redelivered finished shard only repeats the check.
+ */
+import {
+  AlignSamError,
+  type EvalShardMessage,
+  type EvaluationManifest,
+  EvaluationManifestSchema,
+  evaluationManifestKey,
+  evaluationPerImageKey,
+  evaluationShardDoneKey,
+  evaluationShardsPrefix,
+  isAlignSamError,
+  isTerminal,
+  type PerImageMetrics,
+} from "@alignsam/core/light";
+import type { Delivery, HandlerContext } from "../context.ts";
+import { loadLabelled } from "../datasets.ts";
+import { readStatus, startJob } from "../job-status.ts";
+import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { type HandlerResult, holdForFaultInjection } from "./result.ts";
+
+/** Error codes that condemn one image, not the evaluation. */
+const DATA_ERRORS: ReadonlySet<string> = new Set([
+  "IMAGE_EMPTY",
+  "IMAGE_DECODE",
+  "IMAGE_UNSUPPORTED_FORMAT",
+  "IMAGE_TOO_LARGE",
+  "MASK_DECODE",
+  "MASK_SHAPE",
+  "DATASET_NOT_FOUND",
+  "DATASET_MISMATCH",
+]);
+
+/** Read an evaluation's manifest, refusing (permanently) a message that names none. */
+export async function readManifest(
+  ctx: HandlerContext,
+  tenant: string,
+  evalId: string,
+): Promise<EvaluationManifest> {
+  const manifest = await ctx.storage.getJson(evaluationManifestKey(tenant, evalId), EvaluationManifestSchema);
+  if (!manifest) throw new AlignSamError("JOB_INVALID", `evaluation "${evalId}" has no manifest`);
+  return manifest;
+}
+
+export async function handleEvalShard(
+  ctx: HandlerContext,
+  msg: EvalShardMessage,
+  delivery: Delivery,
+): Promise<HandlerResult> {
+  const manifest = await readManifest(ctx, msg.tenant, msg.evalId);
+  const shard = manifest.shards[msg.shard];
+  if (!shard) {
+    throw new AlignSamError(
+      "JOB_INVALID",
+      `evaluation "${msg.evalId}" has ${manifest.shards.length} shards, not ${msg.shard + 1}`,
+    );
+  }
+  const ref = {
+    tenant: msg.tenant,
+    jobId: manifest.jobId,
+    kind: "evaluation" as const,
+    callbackUrl: manifest.callbackUrl,
+  };
+  const status = await readStatus(ctx, ref);
+  if (status && isTerminal(status.state)) return { outcome: "skipped" };
+
+  const doneKey = evaluationShardDoneKey(msg.tenant, msg.evalId, msg.shard);
+  if ((await ctx.storage.getBytes(doneKey)) === undefined) {
+    // Only the first shard moves the job to running; later shards leave the status alone, so no
+    // stale shard write can land after the reduce's terminal one.
+    if (!status || status.state === "queued") {
+      const total = manifest.shards.reduce((n, s) => n + s.items.length, 0);
+      await startJob(ctx, ref, delivery, total);
+    }
+    await holdForFaultInjection(ctx, delivery);
+    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
+    const task = resolveTaskDefinition(ctx.tasks, manifest.task, policy);
+    const failed: string[] = [];
+    for (const item of shard.items) {
+      const key = evaluationPerImageKey(msg.tenant, msg.evalId, item.id);
+      const previous = await ctx.storage.getBytes(key);
+      if (previous !== undefined) {
+        if (JSON.parse(Buffer.from(previous).toString("utf8")).error) failed.push(item.id);
+        continue;
+      }
+      const started = Date.now();
+      let doc: PerImageMetrics;
+      try {
+        const sample = await loadLabelled(ctx.storage, msg.tenant, manifest.datasetId, item);
+        const outcome = await ctx.engine.segment({
+          task,
+          image: sample.image,
+          policy,
+          className: manifest.className,
+          greedy: true,
+          seed: 0,
+        });
+        const metrics = ctx.engine.scoreImage(task, outcome, sample.mask);
+        doc = {
+          v: 1,
+          evalId: msg.evalId,
+          imageId: item.id,
+          shard: msg.shard,
+          metrics: { ...metrics },
+          durationMs: Date.now() - started,
+        };
+      } catch (e) {
+        // A bad image is the data's fault, not the worker's: record it and go on. Anything else
+        // (no policy, an unknown task, S3 down) fails or retries the shard as a whole.
+        if (!isAlignSamError(e) || !DATA_ERRORS.has(e.code)) throw e;
+        failed.push(item.id);
+        doc = {
+          v: 1,
+          evalId: msg.evalId,
+          imageId: item.id,
+          shard: msg.shard,
+          metrics: {},
+          error: { code: e.code, message: e.message },
+          durationMs: Date.now() - started,
+        };
+      }
+      await ctx.storage.putJson(key, doc);
+    }
+    await ctx.storage.putJson(doneKey, {
+      v: 1,
+      evalId: msg.evalId,
+      shard: msg.shard,
+      images: shard.items.length,
+      failed,
+      finishedAt: ctx.now().toISOString(),
+    });
+  }
+
+  const markers = (await ctx.storage.list(evaluationShardsPrefix(msg.tenant, msg.evalId))).filter((k) =>
+    k.endsWith("/done.json"),
+  );
+  if (markers.length >= manifest.shards.length) {
+    ctx.log.info("last shard done: enqueueing reduce", { evalId: msg.evalId, shards: markers.length });
+    await ctx.enqueue({
+      v: 1,
+      type: "eval-reduce",
+      jobId: manifest.jobId,
+      tenant: msg.tenant,
+      evalId: msg.evalId,
+    });
+  }
+  return { outcome: "succeeded" };
+}

@@ -1,0 +1,113 @@
+/**
+ * `segment`: one image through the task's policy; writes mask.png, probability.png, rle.json,
+ * trajectory.json, overlay.png and metrics.json under the job's results/ prefix, then the
+ * succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
+ * message rewrite the same objects.
+ */
+import {
+  AlignSamError,
+  inputKey,
+  jobResultKey,
+  type ResultName,
+  type SegmentMessage,
+} from "@alignsam/core/light";
+import type { Delivery, HandlerContext } from "../context.ts";
+import {
+  decodeBinaryMaskPng,
+  decodeImage,
+  encodeMaskPng,
+  encodeProbabilityPng,
+  encodeRgbPng,
+  encodeRle,
+} from "../core.ts";
+import { type JobRef, startJob, succeedJob } from "../job-status.ts";
+import { renderOverlay } from "../overlay.ts";
+import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { type HandlerResult, holdForFaultInjection } from "./result.ts";
+
+export async function handleSegment(
+  ctx: HandlerContext,
+  msg: SegmentMessage,
+  delivery: Delivery,
+): Promise<HandlerResult> {
+  const ref: JobRef = { tenant: msg.tenant, jobId: msg.jobId, kind: "segment", callbackUrl: msg.callbackUrl };
+  const status = await startJob(ctx, ref, delivery);
+  if (!status) return { outcome: "skipped" };
+  await holdForFaultInjection(ctx, delivery);
+  const started = Date.now();
+
+  const bytes = await ctx.storage.getBytes(inputKey(msg.tenant, msg.uploadId));
+  if (!bytes)
+    throw new AlignSamError("IMAGE_EMPTY", `upload "${msg.uploadId}" was not found; upload the image first`);
+  const image = await decodeImage(bytes);
+  let groundTruth: Awaited<ReturnType<typeof decodeBinaryMaskPng>> | undefined;
+  if (msg.groundTruthUploadId) {
+    const gtBytes = await ctx.storage.getBytes(inputKey(msg.tenant, msg.groundTruthUploadId));
+    if (!gtBytes)
+      throw new AlignSamError(
+        "MASK_DECODE",
+        `ground-truth upload "${msg.groundTruthUploadId}" was not found`,
+      );
+    groundTruth = await decodeBinaryMaskPng(gtBytes);
+    if (groundTruth.width !== image.width || groundTruth.height !== image.height) {
+      throw new AlignSamError(
+        "MASK_SHAPE",
+        `ground truth is ${groundTruth.width}x${groundTruth.height} but the image is ${image.width}x${image.height}`,
+      );
+    }
+  }
+  const policy = await resolvePolicy(ctx.storage, msg.task, msg.policyVersion);
+  const task = resolveTaskDefinition(ctx.tasks, msg.task, policy);
+  const outcome = await ctx.engine.segment({
+    task,
+    image,
+    policy,
+    className: msg.className,
+    steps: msg.options.steps,
+    greedy: msg.options.greedy,
+    seed: msg.options.seed,
+  });
+
+  const metrics = groundTruth ? ctx.engine.scoreImage(task, outcome, groundTruth) : undefined;
+  let foreground = 0;
+  for (const v of outcome.mask.data) foreground += v;
+  const results: Array<[ResultName, Uint8Array | string, string]> = [
+    ["mask.png", await encodeMaskPng(outcome.mask), "image/png"],
+    ["probability.png", await encodeProbabilityPng(outcome.probability), "image/png"],
+    ["rle.json", JSON.stringify(encodeRle(outcome.mask)), "application/json"],
+    ["trajectory.json", JSON.stringify({ v: 1, steps: outcome.trajectory }), "application/json"],
+    ["overlay.png", await encodeRgbPng(renderOverlay(image, outcome.mask, outcome.trajectory)), "image/png"],
+    [
+      "metrics.json",
+      JSON.stringify({
+        v: 1,
+        task: task.name,
+        engine: ctx.engine.name,
+        modelId: outcome.modelId,
+        policyVersion: outcome.policyVersion,
+        method: outcome.method,
+        clicks: outcome.trajectory.length,
+        width: image.width,
+        height: image.height,
+        foregroundFraction: foreground / outcome.mask.data.length,
+        metrics: metrics ?? null,
+      }),
+      "application/json",
+    ],
+  ];
+  const resultKeys: Record<string, string> = {};
+  for (const [name, body, type] of results) {
+    const key = jobResultKey(msg.tenant, msg.jobId, name);
+    if (typeof body === "string") await ctx.storage.putText(key, body, type);
+    else await ctx.storage.putBytes(key, body, type);
+    resultKeys[name] = key;
+  }
+  const done = await succeedJob(ctx, status, resultKeys, {
+    method: outcome.method,
+    policyVersion: outcome.policyVersion,
+    clicks: outcome.trajectory.length,
+    durationMs: Date.now() - started,
+    ...(metrics ? { metrics } : {}),
+  });
+  return { outcome: "succeeded", status: done };
+}

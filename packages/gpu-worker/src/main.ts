@@ -1,0 +1,25 @@
+/**
+ * The worker process: read the configuration, print it (secrets masked), consume until SIGTERM or
+ * SIGINT, then stop gracefully (finish or release in-flight jobs) and exit.
+ */
+import { describeWorkerConfig, loadWorkerConfig } from "./config.ts";
+import { jsonLogger } from "./context.ts";
+import { createCoreEngine } from "./engine-core.ts";
+import { createWorker } from "./worker.ts";
+
+const config = loadWorkerConfig(process.env);
+const log = jsonLogger({ worker: config.workerId });
+log.info("starting", { config: describeWorkerConfig(config) });
+const worker = createWorker(config, { engine: createCoreEngine(), log });
+worker.start();
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info("shutting down", { signal, inFlight: worker.inFlight });
+  await worker.stop();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,151 @@
+/**
+ * The queue consumer: sqs-consumer long-polls the jobs queue, runs up to `concurrency` messages at
+ * once, and extends their visibility every `heartbeatSeconds` while a job runs. `stop()` (wired to
+ * SIGTERM by main.ts) stops polling, waits up to the grace period for in-flight jobs, and releases
+ * whatever is still running (visibility 0) so another worker takes it at once.
+ */
+
+import { defaultTaskRegistry, JobMessageSchema, type TaskRegistry } from "@alignsam/core/light";
+import {
+  ChangeMessageVisibilityCommand,
+  type Message,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { Consumer } from "sqs-consumer";
+import type { WorkerConfig } from "./config.ts";
+import type { HandlerContext, Logger } from "./context.ts";
+import { dispatch } from "./dispatch.ts";
+import type { Engine } from "./engine.ts";
+import { createS3Storage, type Storage } from "./storage.ts";
+
+export interface WorkerDeps {
+  engine: Engine;
+  log: Logger;
+  storage?: Storage;
+  sqs?: SQSClient;
+  tasks?: TaskRegistry;
+}
+
+export interface Worker {
+  start(): void;
+  /** Stop polling, let in-flight jobs finish for up to the grace period, then release the rest. */
+  stop(): Promise<{ finished: number; released: number }>;
+  readonly inFlight: number;
+}
+
+export function createSqsClient(config: WorkerConfig): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    endpoint: config.sqsEndpoint ?? config.s3Endpoint,
+    maxAttempts: 4,
+    retryMode: "standard",
+  });
+}
+
+export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
+  const sqs = deps.sqs ?? createSqsClient(config);
+  const storage =
+    deps.storage ??
+    createS3Storage({
+      bucket: config.bucket,
+      region: config.region,
+      endpoint: config.s3Endpoint,
+      forcePathStyle: config.s3ForcePathStyle,
+    });
+  const log = deps.log;
+  const ctx: HandlerContext = {
+    storage,
+    engine: deps.engine,
+    tasks: deps.tasks ?? defaultTaskRegistry,
+    log,
+    callbackSecret: config.callbackSecret,
+    faultHoldFirstAttemptMs: config.faultHoldFirstAttemptMs,
+    maxTrainImages: config.maxTrainImages,
+    now: () => new Date(),
+    async enqueue(message) {
+      const parsed = JobMessageSchema.parse(message);
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: JSON.stringify(parsed) }),
+      );
+    },
+  };
+  const inFlight = new Map<string, Message>();
+  const poison = new Set<string>();
+
+  const consumer = Consumer.create({
+    queueUrl: config.queueUrl,
+    sqs,
+    useQueueUrlAsEndpoint: false,
+    batchSize: config.concurrency,
+    visibilityTimeout: config.visibilityTimeoutSeconds,
+    heartbeatInterval: config.heartbeatSeconds,
+    waitTimeSeconds: config.waitTimeSeconds,
+    messageSystemAttributeNames: ["ApproximateReceiveCount"],
+    // Poison comes back at once (it will never succeed; the redrive policy counts it out), other
+    // failures after a pause.
+    terminateVisibilityTimeout: (messages) =>
+      messages.some((m) => m.MessageId && poison.has(m.MessageId)) ? 0 : config.retryDelaySeconds,
+    handleMessage: async (message) => {
+      const id = message.MessageId ?? "";
+      inFlight.set(id, message);
+      try {
+        const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+        const result = await dispatch(ctx, message.Body, {
+          receiveCount,
+          lastAttempt: receiveCount >= config.maxReceives,
+        });
+        if (result.ack) return message;
+        if (result.poison) poison.add(id);
+        throw result.error;
+      } finally {
+        inFlight.delete(id);
+      }
+    },
+  });
+  consumer.on("error", (e) =>
+    // A heartbeat racing the delete of a finished message is harmless.
+    /visibility timeout change/.test(e.message)
+      ? log.info("heartbeat after completion ignored", { error: e.message })
+      : log.error("queue error", { error: e.message }),
+  );
+  consumer.on("processing_error", (e, m) =>
+    log.warn("message left for redelivery", { messageId: m.MessageId, error: e.message }),
+  );
+
+  return {
+    get inFlight() {
+      return inFlight.size;
+    },
+    start() {
+      consumer.start();
+      log.info("consuming", { queueUrl: config.queueUrl, concurrency: config.concurrency });
+    },
+    async stop() {
+      // Stop polling, but let the pending long poll return: a poll abandoned mid-wait can still
+      // take a message on the server side, which would then stay invisible for a whole timeout.
+      // Messages it brings are handled (or released below) like any other in-flight message.
+      consumer.stop();
+      const before = inFlight.size;
+      const deadline = Date.now() + Math.max(config.shutdownGraceSeconds, config.waitTimeSeconds + 2) * 1000;
+      while ((consumer.status.isPolling || inFlight.size > 0) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const left = [...inFlight.values()];
+      for (const m of left) {
+        await sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: config.queueUrl,
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          )
+          .catch((e) => log.warn("could not release message", { messageId: m.MessageId, error: String(e) }));
+      }
+      const finished = Math.max(0, before - left.length);
+      log.info("stopped", { finished, released: left.length });
+      return { finished, released: left.length };
+    },
+  };
+}

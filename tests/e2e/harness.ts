@@ -1,0 +1,147 @@
+/**
+ * End-to-end test harness: SDK clients on a running local stack, polling helpers, and a callback
+ * receiver that checks signatures.
+ */
+import { createServer, type Server } from "node:http";
+import {
+  type JobStatus,
+  JobStatusSchema,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from "@alignsam/core/light";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { LocalStack } from "../../infra/local/stack.ts";
+
+export function clientsFor(stack: LocalStack) {
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  const s3 = new S3Client({
+    region: stack.region,
+    endpoint: stack.endpoint,
+    credentials,
+    forcePathStyle: true,
+  });
+  const sqs = new SQSClient({ region: stack.region, endpoint: stack.endpoint, credentials });
+  return {
+    s3,
+    sqs,
+    async put(key: string, body: Uint8Array | string) {
+      await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
+    },
+    async get(key: string): Promise<Uint8Array | undefined> {
+      try {
+        const r = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+        return await r.Body!.transformToByteArray();
+      } catch (e) {
+        if ((e as { name?: string }).name === "NoSuchKey") return undefined;
+        throw e;
+      }
+    },
+    async list(prefix: string): Promise<string[]> {
+      const r = await s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix }));
+      return (r.Contents ?? []).map((o) => o.Key!).sort();
+    },
+    async send(body: unknown) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.queueUrl,
+          MessageBody: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      );
+    },
+    /** Receive (and leave) up to 10 messages from the DLQ. */
+    async dlqBodies(): Promise<string[]> {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.dlqUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 0,
+        }),
+      );
+      return (r.Messages ?? []).map((m) => m.Body ?? "");
+    },
+    close() {
+      s3.destroy();
+      sqs.destroy();
+    },
+  };
+}
+export type Clients = ReturnType<typeof clientsFor>;
+
+/** Poll until `probe` returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export async function readStatus(c: Clients, key: string): Promise<JobStatus | undefined> {
+  const bytes = await c.get(key);
+  return bytes ? JobStatusSchema.parse(JSON.parse(Buffer.from(bytes).toString("utf8"))) : undefined;
+}
+
+export async function waitForState(c: Clients, key: string, states: readonly string[], timeoutMs?: number) {
+  return waitFor(
+    `${key} in ${states.join("|")}`,
+    async () => {
+      const s = await readStatus(c, key);
+      return s && states.includes(s.state) ? s : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export interface CallbackReceiver {
+  readonly url: string;
+  /** Verified bodies by job id. */
+  readonly received: Map<string, JobStatus[]>;
+  readonly badSignatures: number;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on loopback that records completion callbacks whose signature verifies. */
+export async function startCallbackReceiver(secret: string): Promise<CallbackReceiver> {
+  const received = new Map<string, JobStatus[]>();
+  let bad = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const ok = verifySignature(secret, {
+        timestamp: req.headers[TIMESTAMP_HEADER] as string | undefined,
+        signature: req.headers[SIGNATURE_HEADER] as string | undefined,
+        body,
+      });
+      if (!ok) {
+        bad++;
+        res.writeHead(401).end();
+        return;
+      }
+      const status = JobStatusSchema.parse(JSON.parse(body));
+      received.set(status.jobId, [...(received.get(status.jobId) ?? []), status]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/callback`,
+    received,
+    get badSignatures() {
+      return bad;
+    },
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
+}
