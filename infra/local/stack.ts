@@ -4,7 +4,9 @@
  * worker processes, with prefixed logs. `npm start` runs it; the end-to-end tests start the same
  * thing on free ports. Same code paths as on AWS: only the endpoints differ.
  *
- * fauxqs 1.9 keeps all state in memory (it has no persistence), so a restart starts empty.
+ * With `dataDir` the emulator (fauxqs 2.4, SQLite) keeps buckets, objects, queues and messages
+ * across restarts, and the bucket and queues are created idempotently; without it, state is in
+ * memory and a restart starts empty.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,9 +14,10 @@ import { createConnection, createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { buildApp } from "fauxqs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { startEmulator } from "./emulator.ts";
+import { ensureStackResources } from "./resources.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WORKER_ENTRY = resolve(REPO_ROOT, "packages/gpu-worker/src/main.ts");
@@ -45,6 +48,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** ms to wait for each child to report ready. @default 30000 */
   readyTimeoutMs?: number;
+  /**
+   * Folder where the emulator persists its state (SQLite); the same folder on the next start brings
+   * the bucket, its objects, the queues and their messages back. @default in memory
+   */
+  dataDir?: string;
 }
 
 export interface ChildHandle {
@@ -63,6 +71,8 @@ export interface LocalStack {
   readonly apiUrl: string | undefined;
   /** The emulator's listening port. */
   readonly emulatorPort: number;
+  /** Where emulator state persists, or undefined when it is in memory. */
+  readonly dataDir: string | undefined;
   /** Environment a process needs to reach this stack (what workers and the API get). */
   readonly env: Record<string, string>;
   readonly workers: ChildHandle[];
@@ -130,42 +140,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const region = "us-east-1";
   const bucket = options.bucket ?? "alignsam-local";
   const queueName = options.queueName ?? "alignsam-jobs";
-  // fauxqs's own startFauxqs() listens on every interface; build its app and bind loopback only.
-  const emulator = buildApp({ logger: false, defaultRegion: region });
-  await emulator.listen({ port: options.emulatorPort ?? 4566, host: "127.0.0.1" });
-  const address = emulator.server.address();
-  const emulatorPort = typeof address === "object" && address ? address.port : 0;
-  const endpoint = `http://127.0.0.1:${emulatorPort}`;
+  const emulator = await startEmulator({
+    port: options.emulatorPort ?? 4566,
+    region,
+    dataDir: options.dataDir,
+  });
+  const { endpoint, port: emulatorPort } = emulator;
   // Resources are created through the AWS SDK, as on AWS (infra/aws does the same with SST).
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   const sqs = new SQSClient({ region, endpoint, credentials });
   const s3 = new S3Client({ region, endpoint, credentials, forcePathStyle: true });
-  let queueUrl: string;
-  let dlqUrl: string;
+  let resources: Awaited<ReturnType<typeof ensureStackResources>>;
   try {
-    dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }))).QueueUrl!;
-    const dlqArn = (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))
-    ).Attributes!.QueueArn!;
-    queueUrl = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queueName,
-          Attributes: {
-            VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: dlqArn,
-              maxReceiveCount: String(options.maxReceives ?? 3),
-            }),
-          },
-        }),
-      )
-    ).QueueUrl!;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    resources = await ensureStackResources(
+      { s3, sqs },
+      {
+        endpoint,
+        bucket,
+        queueName,
+        maxReceives: options.maxReceives ?? 3,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
+      },
+    );
+  } catch (e) {
+    await emulator.close();
+    throw e;
   } finally {
     sqs.destroy();
     s3.destroy();
   }
+  const { queueUrl, dlqUrl } = resources;
   const env: Record<string, string> = {
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
@@ -179,7 +183,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ALIGNSAM_DLQ_URL: dlqUrl,
     ALIGNSAM_MAX_RECEIVES: String(options.maxReceives ?? 3),
   };
-  log(`[stack] emulator ${endpoint}  bucket ${bucket}  queue ${queueUrl}  dlq ${dlqUrl}`);
+  log(
+    `[stack] emulator ${endpoint} (${emulator.dataDir ? `state in ${emulator.dataDir}` : "in memory"})  bucket ${bucket}  queue ${queueUrl}  dlq ${dlqUrl}`,
+  );
 
   const children: ChildHandle[] = [];
   const workers: ChildHandle[] = [];
@@ -264,7 +270,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const { isReady } = spawnChild(
         "api",
         API_ENTRY,
-        { PORT: String(port), ALIGNSAM_PUBLIC_BASE_URL: apiUrl, ...options.apiEnv },
+        {
+          PORT: String(port),
+          ALIGNSAM_API_HOST: "127.0.0.1",
+          ALIGNSAM_PUBLIC_BASE_URL: apiUrl,
+          ...options.apiEnv,
+        },
         () => false,
       );
       await Promise.race([isReady, waitForPort(port, readyTimeoutMs)]);
@@ -279,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dlqUrl,
       apiUrl,
       emulatorPort,
+      dataDir: emulator.dataDir,
       env,
       workers,
       startWorker,

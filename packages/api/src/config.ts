@@ -14,6 +14,8 @@ const optionalString = z
 export const ApiConfigSchema = z.object({
   /** TCP port of the Node entry. @default 3000 */
   port: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the Node entry listens on (the local stack uses 127.0.0.1). @default all interfaces */
+  host: z.string().min(1).optional(),
   /** S3 (or S3-compatible emulator) endpoint; absent on AWS, where the SDK's default is right. */
   s3Endpoint: z.url().optional(),
   /** Path-style addressing, needed by emulators on loopback. @default true when s3Endpoint is set */
@@ -62,6 +64,7 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 /** Environment variable of each field: one place, so docs, infra and code agree. */
 export const API_ENV = {
   port: "PORT",
+  host: "ALIGNSAM_API_HOST",
   s3Endpoint: "ALIGNSAM_S3_ENDPOINT",
   s3ForcePathStyle: "ALIGNSAM_S3_FORCE_PATH_STYLE",
   sqsEndpoint: "ALIGNSAM_SQS_ENDPOINT",

@@ -32,6 +32,8 @@ export interface HandlerContext {
   /** Fault injection: ms to hold a job after it is marked running, on its first receive. */
   readonly faultHoldFirstAttemptMs?: number;
   readonly maxTrainImages?: number;
+  /** This worker's id (ALIGNSAM_WORKER_ID), recorded in shard done markers. */
+  readonly workerId?: string;
   now(): Date;
 }
 

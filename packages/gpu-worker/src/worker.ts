@@ -62,6 +62,7 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
     callbackSecret: config.callbackSecret,
     faultHoldFirstAttemptMs: config.faultHoldFirstAttemptMs,
     maxTrainImages: config.maxTrainImages,
+    workerId: config.workerId,
     now: () => new Date(),
     async enqueue(message) {
       const parsed = JobMessageSchema.parse(message);

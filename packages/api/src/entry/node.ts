@@ -6,7 +6,7 @@ import { describeConfig, loadConfig } from "../config.ts";
 
 const config = loadConfig(process.env);
 const app = createApp({ ...createClients(config), config });
-const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   console.log(
     JSON.stringify({ msg: "alignsam api listening", port: info.port, config: describeConfig(config) }),
   );

@@ -4,9 +4,14 @@
  */
 import {
   DEFAULT_TENANT,
+  EvaluationManifestSchema,
+  evaluationManifestKey,
+  evaluationShardsPrefix,
+  isTerminal,
   JobErrorSchema,
   JobKindSchema,
   JobStateSchema,
+  type JobStatus,
   JobStatusSchema,
   jobPrefix,
   jobStatusKey,
@@ -64,6 +69,27 @@ export async function presignResults(
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/**
+ * Progress of a running evaluation: shards done / total, counted from the shards' done markers. The
+ * workers leave the status document's progress alone while shards run (a shard's late write could
+ * otherwise land after the reduce's terminal one), so the markers are the live count.
+ */
+export async function evaluationProgress(
+  ctx: RouteContext,
+  status: JobStatus,
+): Promise<{ done: number; total: number }> {
+  if (status.kind !== "evaluation" || isTerminal(status.state)) return status.progress;
+  // The API mints one id for both the evaluation and its job.
+  const manifest = await ctx.store.getJson(
+    evaluationManifestKey(status.tenant, status.jobId),
+    EvaluationManifestSchema,
+  );
+  if (!manifest) return status.progress;
+  const markers = await ctx.store.listKeys(evaluationShardsPrefix(status.tenant, status.jobId));
+  const total = manifest.shards.length;
+  return { done: Math.min(total, markers.filter((k) => k.endsWith("/done.json")).length), total };
+}
+
 export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
@@ -79,7 +105,7 @@ export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
         jobId: status.jobId,
         kind: status.kind,
         state: status.state,
-        progress: status.progress,
+        progress: await evaluationProgress(ctx, status),
         error: status.error,
         createdAt: status.createdAt,
         updatedAt: status.updatedAt,

@@ -9,7 +9,9 @@ import {
   inputKey,
   KeySegmentSchema,
   queuedStatus,
+  SEGMENT_OUTPUTS,
   type SegmentMessage,
+  SegmentOutputSchema,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ApiApp, RouteContext } from "../http/context.ts";
@@ -32,6 +34,27 @@ const options = {
   callbackUrl: CallbackUrlSchema.optional(),
 };
 
+const OUTPUTS_DESCRIPTION = `results to write (default all): ${SEGMENT_OUTPUTS.join(", ")}`;
+
+/** A JSON array of output names. */
+const OutputsJsonSchema = z
+  .array(SegmentOutputSchema)
+  .min(1)
+  .max(SEGMENT_OUTPUTS.length)
+  .openapi({ description: OUTPUTS_DESCRIPTION, example: ["mask", "rle"] });
+
+/** In a form: one field per output, or one comma-separated field ("mask,rle"). */
+const OutputsFormSchema = z
+  .preprocess(
+    (v) =>
+      (Array.isArray(v) ? v : [v])
+        .flatMap((s) => String(s).split(","))
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    OutputsJsonSchema,
+  )
+  .openapi({ type: "string", description: `${OUTPUTS_DESCRIPTION}; comma-separated or repeated` });
+
 export const SegmentJsonSchema = z
   .strictObject({
     uploadId: KeySegmentSchema.meta({ description: "id returned by POST /v1/uploads" }),
@@ -39,6 +62,7 @@ export const SegmentJsonSchema = z
     steps: z.int().min(1).max(64).optional().openapi({ description: "T, the number of prompting steps" }),
     greedy: z.boolean().optional().openapi({ description: "argmax actions (default true)" }),
     seed: z.int().min(0).optional(),
+    outputs: OutputsJsonSchema.optional(),
     ...options,
   })
   .openapi("SegmentJsonRequest");
@@ -52,6 +76,7 @@ export const SegmentFormSchema = z
     steps: z.coerce.number().int().min(1).max(64).optional().openapi({ type: "integer" }),
     greedy: z.stringbool().optional().openapi({ type: "boolean" }),
     seed: z.coerce.number().int().min(0).optional().openapi({ type: "integer" }),
+    outputs: OutputsFormSchema.optional(),
     ...options,
   })
   .openapi("SegmentFormRequest");
@@ -159,6 +184,7 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
       policyVersion: input.policyVersion,
       className: input.className,
       options: { steps: input.steps, greedy: input.greedy ?? true, seed: input.seed ?? 0 },
+      ...(input.outputs ? { outputs: [...new Set(input.outputs)] } : {}),
     };
     const status = queuedStatus({ jobId, tenant, kind: "segment", now, callbackUrl: input.callbackUrl });
     await submitJob(ctx, status, [message]);

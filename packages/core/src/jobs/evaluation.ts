@@ -58,6 +58,8 @@ export const ShardDoneSchema = z.object({
   images: z.int().min(0),
   failed: z.array(KeySegmentSchema),
   finishedAt: z.iso.datetime(),
+  /** Id of the worker that ran the shard (ALIGNSAM_WORKER_ID), for tracing the fan-out. */
+  worker: z.string().min(1).max(128).optional(),
 });
 export type ShardDone = z.infer<typeof ShardDoneSchema>;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { JobMessageSchema, parseJobMessage } from "./messages.ts";
+import { RESULT_NAMES } from "./keys.ts";
+import { JobMessageSchema, parseJobMessage, SEGMENT_OUTPUT_FILES, SEGMENT_OUTPUTS } from "./messages.ts";
 
 describe("job messages", () => {
   it("fills defaults into a minimal segment message", () => {
@@ -48,5 +49,20 @@ describe("job messages", () => {
       }),
     );
     expect(r.ok).toBe(false);
+  });
+
+  it("carries a subset of segment outputs and refuses an unknown one, naming the valid ones", () => {
+    const base = { v: 1, type: "segment", jobId: "j", task: "blur", uploadId: "u" };
+    const m = JobMessageSchema.parse({ ...base, outputs: ["mask", "rle"] });
+    expect(m.type === "segment" && m.outputs).toEqual(["mask", "rle"]);
+    expect(JobMessageSchema.parse(base)).not.toHaveProperty("outputs");
+    const bad = parseJobMessage(JSON.stringify({ ...base, outputs: ["mask", "contour"] }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.reason).toMatch(/outputs\.1: .*"mask".*"metrics"/);
+    expect(parseJobMessage(JSON.stringify({ ...base, outputs: [] })).ok).toBe(false);
+  });
+
+  it("maps every segment output to a result name", () => {
+    for (const o of SEGMENT_OUTPUTS) expect(RESULT_NAMES).toContain(SEGMENT_OUTPUT_FILES[o]);
   });
 });

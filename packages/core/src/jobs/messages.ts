@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { TaskDefinitionSchema, TaskNameSchema } from "../tasks/registry.ts";
-import { DEFAULT_TENANT, KeySegmentSchema } from "./keys.ts";
+import { DEFAULT_TENANT, KeySegmentSchema, type ResultName } from "./keys.ts";
 
 export const JOB_MESSAGE_VERSION = 1 as const;
 
@@ -31,6 +31,21 @@ export const SegmentOptionsSchema = z.object({
 });
 export type SegmentOptions = z.infer<typeof SegmentOptionsSchema>;
 
+/** Results a segment job can write; a caller may ask for a subset (default: all). */
+export const SEGMENT_OUTPUTS = ["mask", "probability", "rle", "trajectory", "overlay", "metrics"] as const;
+export const SegmentOutputSchema = z.enum(SEGMENT_OUTPUTS);
+export type SegmentOutput = z.infer<typeof SegmentOutputSchema>;
+
+/** The object each output is stored as, under the job's results/ prefix. */
+export const SEGMENT_OUTPUT_FILES: Readonly<Record<SegmentOutput, ResultName>> = {
+  mask: "mask.png",
+  probability: "probability.png",
+  rle: "rle.json",
+  trajectory: "trajectory.json",
+  overlay: "overlay.png",
+  metrics: "metrics.json",
+};
+
 export const SegmentMessageSchema = z.object({
   ...baseFields,
   type: z.literal("segment"),
@@ -44,6 +59,8 @@ export const SegmentMessageSchema = z.object({
   /** Class name for class-prompted tasks (the "{class}" in the task's texts). */
   className: z.string().min(1).max(64).optional(),
   options: SegmentOptionsSchema.default({ greedy: true, seed: 0 }),
+  /** Results to write; absent means all of SEGMENT_OUTPUTS. The status summary is always written. */
+  outputs: z.array(SegmentOutputSchema).min(1).max(SEGMENT_OUTPUTS.length).optional(),
 });
 export type SegmentMessage = z.infer<typeof SegmentMessageSchema>;
 

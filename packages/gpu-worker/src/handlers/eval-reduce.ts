@@ -75,7 +75,7 @@ export async function handleEvalReduce(
   await ctx.storage.putJson(summaryKey, summary);
   await ctx.storage.putText(reportKey, renderReport(summary, docs), "text/markdown; charset=utf-8");
 
-  const status = await startJob(ctx, ref, delivery, items.length);
+  const status = await startJob(ctx, ref, delivery, manifest.shards.length);
   if (!status) return { outcome: "skipped" };
   const done = await succeedJob(
     ctx,

@@ -72,10 +72,9 @@ export async function handleEvalShard(
   if ((await ctx.storage.getBytes(doneKey)) === undefined) {
     // Only the first shard moves the job to running; later shards leave the status alone, so no
     // stale shard write can land after the reduce's terminal one.
-    if (!status || status.state === "queued") {
-      const total = manifest.shards.reduce((n, s) => n + s.items.length, 0);
-      await startJob(ctx, ref, delivery, total);
-    }
+    // Progress counts shards (as the API's queued status does); GET /v1/jobs and
+    // /v1/evaluations count the done markers while the evaluation runs.
+    if (!status || status.state === "queued") await startJob(ctx, ref, delivery, manifest.shards.length);
     await holdForFaultInjection(ctx, delivery);
     const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
     const task = resolveTaskDefinition(ctx.tasks, manifest.task, policy);
@@ -132,6 +131,7 @@ export async function handleEvalShard(
       images: shard.items.length,
       failed,
       finishedAt: ctx.now().toISOString(),
+      ...(ctx.workerId ? { worker: ctx.workerId } : {}),
     });
   }
 

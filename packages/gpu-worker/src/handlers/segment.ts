@@ -1,15 +1,17 @@
 /**
- * `segment`: one image through the task's policy; writes mask.png, probability.png, rle.json,
- * trajectory.json, overlay.png and metrics.json under the job's results/ prefix, then the
- * succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
+ * `segment`: one image through the task's policy; writes the outputs the message asks for (default
+ * all: mask.png, probability.png, rle.json, trajectory.json, overlay.png, metrics.json) under the
+ * job's results/ prefix, then the succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
  * message rewrite the same objects.
  */
 import {
   AlignSamError,
   inputKey,
   jobResultKey,
-  type ResultName,
+  SEGMENT_OUTPUT_FILES,
+  SEGMENT_OUTPUTS,
   type SegmentMessage,
+  type SegmentOutput,
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
 import {
@@ -71,14 +73,17 @@ export async function handleSegment(
   const metrics = groundTruth ? ctx.engine.scoreImage(task, outcome, groundTruth) : undefined;
   let foreground = 0;
   for (const v of outcome.mask.data) foreground += v;
-  const results: Array<[ResultName, Uint8Array | string, string]> = [
-    ["mask.png", await encodeMaskPng(outcome.mask), "image/png"],
-    ["probability.png", await encodeProbabilityPng(outcome.probability), "image/png"],
-    ["rle.json", JSON.stringify(encodeRle(outcome.mask)), "application/json"],
-    ["trajectory.json", JSON.stringify({ v: 1, steps: outcome.trajectory }), "application/json"],
-    ["overlay.png", await encodeRgbPng(renderOverlay(image, outcome.mask, outcome.trajectory)), "image/png"],
-    [
-      "metrics.json",
+  // Each output is rendered only when asked for (the overlay and the PNGs cost real time).
+  const render: Record<SegmentOutput, () => Promise<[Uint8Array | string, string]>> = {
+    mask: async () => [await encodeMaskPng(outcome.mask), "image/png"],
+    probability: async () => [await encodeProbabilityPng(outcome.probability), "image/png"],
+    rle: async () => [JSON.stringify(encodeRle(outcome.mask)), "application/json"],
+    trajectory: async () => [JSON.stringify({ v: 1, steps: outcome.trajectory }), "application/json"],
+    overlay: async () => [
+      await encodeRgbPng(renderOverlay(image, outcome.mask, outcome.trajectory)),
+      "image/png",
+    ],
+    metrics: async () => [
       JSON.stringify({
         v: 1,
         task: task.name,
@@ -94,9 +99,13 @@ export async function handleSegment(
       }),
       "application/json",
     ],
-  ];
+  };
+  const wanted = new Set<SegmentOutput>(msg.outputs ?? SEGMENT_OUTPUTS);
   const resultKeys: Record<string, string> = {};
-  for (const [name, body, type] of results) {
+  for (const output of SEGMENT_OUTPUTS) {
+    if (!wanted.has(output)) continue;
+    const name = SEGMENT_OUTPUT_FILES[output];
+    const [body, type] = await render[output]();
     const key = jobResultKey(msg.tenant, msg.jobId, name);
     if (typeof body === "string") await ctx.storage.putText(key, body, type);
     else await ctx.storage.putBytes(key, body, type);

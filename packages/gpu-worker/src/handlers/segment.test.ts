@@ -1,0 +1,113 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  defaultTaskRegistry,
+  inputKey,
+  JobStatusSchema,
+  jobPrefix,
+  jobStatusKey,
+  SEGMENT_OUTPUT_FILES,
+  SEGMENT_OUTPUTS,
+} from "@alignsam/core/light";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HandlerContext, jsonLogger } from "../context.ts";
+import { decodeBinaryMaskPng } from "../core.ts";
+import { dispatch } from "../dispatch.ts";
+import { createCoreEngine } from "../engine-core.ts";
+import { savePolicyVersion, writeCurrentPointer } from "../policy-store.ts";
+import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+
+const first = { receiveCount: 1, lastAttempt: false };
+
+/** A 40x30 scene: a bright square on a dark ground, and its label map. */
+async function scene(offset: number) {
+  const width = 40;
+  const height = 30;
+  const rgb = new Uint8Array(width * height * 3);
+  const label = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = x >= 10 + offset && x < 26 + offset && y >= 8 && y < 22;
+      const i = y * width + x;
+      rgb.set(inside ? [230, 200, 60] : [30, 50 + ((x * 7 + y * 3) % 20), 90], i * 3);
+      label[i] = inside ? 1 : 0;
+    }
+  }
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+  return {
+    png: new Uint8Array(png),
+    image: { width, height, data: rgb },
+    mask: { width, height, data: label },
+  };
+}
+
+describe("segment job outputs", () => {
+  let emu: TestEmulator;
+  let ctx: HandlerContext;
+  const results = (jobId: string) => emu.storage.list(`${jobPrefix("public", jobId)}results/`);
+
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+    const engine = createCoreEngine({ bundledPolicyDir: mkdtempSync(join(tmpdir(), "no-policies-")) });
+    ctx = {
+      storage: emu.storage,
+      engine,
+      tasks: defaultTaskRegistry,
+      log: jsonLogger({}, () => {}),
+      enqueue: async () => {},
+      now: () => new Date(),
+    };
+    // A real (tiny) policy, trained here and stored as the task's current version.
+    const samples = await Promise.all([0, 4].map(scene));
+    const trained = await engine.train({
+      task: defaultTaskRegistry.get("saliency"),
+      samples: samples.map((s, i) => ({ id: `s${i}`, image: s.image, mask: s.mask })),
+      options: { episodes: 1, steps: 2, ppoEpochs: 1, seed: 0 },
+    });
+    await savePolicyVersion(emu.storage, { task: "saliency", version: "v1", files: trained.files });
+    await writeCurrentPointer(emu.storage, {
+      v: 1,
+      task: "saliency",
+      version: "v1",
+      promotedAt: new Date().toISOString(),
+    });
+    await emu.storage.putBytes(inputKey("public", "img"), samples[0].png, "image/png");
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  const segment = (jobId: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: 1, type: "segment", jobId, task: "saliency", uploadId: "img", ...extra });
+
+  it("writes only the outputs asked for, and names only those in the status", async () => {
+    const r = await dispatch(ctx, segment("some", { outputs: ["rle", "mask"] }), first);
+    expect(r).toMatchObject({ ack: true, outcome: "succeeded" });
+    const prefix = `${jobPrefix("public", "some")}results/`;
+    expect(await results("some")).toEqual([`${prefix}mask.png`, `${prefix}rle.json`]);
+    const status = await emu.storage.getJson(jobStatusKey("public", "some"), JobStatusSchema);
+    expect(Object.keys(status?.resultKeys ?? {}).sort()).toEqual(["mask.png", "rle.json"]);
+    expect(status?.summary).toMatchObject({ policyVersion: "v1", method: "alignsam-ppo-srm" });
+    const mask = await decodeBinaryMaskPng((await emu.storage.getBytes(`${prefix}mask.png`))!);
+    expect([mask.width, mask.height]).toEqual([40, 30]);
+  });
+
+  it("writes every output when none are named", async () => {
+    await dispatch(ctx, segment("all"), first);
+    const names = (await results("all")).map((k) => k.split("/").pop());
+    expect(names).toEqual(SEGMENT_OUTPUTS.map((o) => SEGMENT_OUTPUT_FILES[o]).sort());
+  });
+
+  it("fails a message naming an unknown output as JOB_INVALID, listing the valid ones", async () => {
+    const r = await dispatch(ctx, segment("badout", { outputs: ["mask", "contours"] }), first);
+    expect(r).toMatchObject({ ack: false, poison: true });
+    const status = await emu.storage.getJson(jobStatusKey("public", "badout"), JobStatusSchema);
+    expect(status?.error?.code).toBe("JOB_INVALID");
+    expect(status?.error?.message).toMatch(/outputs.*"overlay"/);
+    expect(await results("badout")).toEqual([]);
+  });
+});

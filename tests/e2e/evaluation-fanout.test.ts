@@ -1,0 +1,148 @@
+/**
+ * A dataset evaluation through the API fans out over two worker processes: shards are taken by both
+ * (each shard's done marker names its worker), progress moves while shards finish, and the
+ * evaluation ends with exactly one summary and one report covering every image.
+ */
+import {
+  datasetPrefix,
+  EvaluationSummarySchema,
+  evaluationPrefix,
+  jobStatusKey,
+  ShardDoneSchema,
+} from "@alignsam/core/light";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import { sceneFixture } from "./fixtures.ts";
+import { type Clients, clientsFor, waitForState } from "./harness.ts";
+
+const IMAGES = 22;
+const SHARD_SIZE = 4;
+const SHARDS = Math.ceil(IMAGES / SHARD_SIZE);
+
+interface Observation {
+  state: string;
+  job: { done: number; total: number };
+  shards: { done: number; total: number };
+}
+
+describe("evaluation fan-out over worker processes", () => {
+  let stack: LocalStack;
+  let c: Clients;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      emulatorPort: 0,
+      apiPort: 0,
+      api: true,
+      workers: 2,
+      log: (line) => logs.push(line),
+      apiEnv: { ALIGNSAM_EVALUATION_SHARD_SIZE: String(SHARD_SIZE) },
+      // Each shard's first delivery holds its worker a moment, so the other worker takes the next
+      // shard and the shards finish one by one rather than all at once.
+      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1", ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS: "700" },
+    });
+    c = clientsFor(stack);
+    for (let i = 0; i < IMAGES; i++) {
+      const f = await sceneFixture({
+        seed: i + 101,
+        cx: 0.3 + 0.02 * i,
+        cy: 0.35 + 0.013 * i,
+        r: 0.18 + 0.006 * i,
+      });
+      await c.put(`${datasetPrefix("public", "many")}images/m${i}.png`, f.image);
+      await c.put(`${datasetPrefix("public", "many")}masks/m${i}.png`, f.mask);
+    }
+    await c.send({
+      v: 1,
+      type: "train",
+      jobId: "fanout-train",
+      task: "saliency",
+      datasetId: "many",
+      heldOutFraction: 0.8,
+      options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 1 },
+    });
+    const trained = await waitForState(
+      c,
+      jobStatusKey("public", "fanout-train"),
+      ["succeeded", "failed"],
+      45_000,
+    );
+    expect(trained.error).toBeUndefined();
+  });
+
+  afterAll(async () => {
+    c?.close();
+    await stack?.stop();
+    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+  });
+
+  const api = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${stack.apiUrl}${path}`, init);
+    expect(res.status).toBeLessThan(300);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+
+  it(`spreads ${SHARDS} shards over both workers, reports progress as they finish, and reduces once`, async () => {
+    const accepted = (await api("/v1/evaluations", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: "saliency", dataset: datasetPrefix("public", "many") }),
+    })) as { evaluationId: string; jobId: string; images: number; shards: number };
+    expect([accepted.images, accepted.shards]).toEqual([IMAGES, SHARDS]);
+
+    const seen: Observation[] = [];
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const [job, evaluation] = await Promise.all([
+        api(`/v1/jobs/${accepted.jobId}`),
+        api(`/v1/evaluations/${accepted.evaluationId}`),
+      ]);
+      seen.push({
+        state: job.state as string,
+        job: job.progress as Observation["job"],
+        shards: evaluation.shards as Observation["shards"],
+      });
+      if (job.state === "succeeded" || job.state === "failed") break;
+      if (Date.now() > deadline) throw new Error(`evaluation not finished: ${JSON.stringify(seen.at(-1))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({ state: "succeeded", job: { done: SHARDS, total: SHARDS } });
+    expect(last.shards).toEqual({ done: SHARDS, total: SHARDS });
+    // Progress moved through intermediate values while the job ran, never backwards.
+    const running = seen.filter((o) => o.state === "running");
+    expect(running.some((o) => o.job.done > 0 && o.job.done < SHARDS)).toBe(true);
+    expect(running.some((o) => o.shards.done > 0 && o.shards.done < SHARDS)).toBe(true);
+    for (const [i, o] of seen.entries()) {
+      expect(o.job.total).toBe(SHARDS);
+      if (i > 0) expect(o.job.done).toBeGreaterThanOrEqual(seen[i - 1].job.done);
+    }
+
+    const prefix = evaluationPrefix("public", accepted.evaluationId);
+    const markers = (await c.list(`${prefix}shards/`)).filter((k) => k.endsWith("/done.json"));
+    expect(markers).toHaveLength(SHARDS);
+    const done = await Promise.all(
+      markers.map(async (k) => ShardDoneSchema.parse(JSON.parse(Buffer.from((await c.get(k))!).toString()))),
+    );
+    const workers = new Set(done.map((d) => d.worker));
+    expect([...workers].sort()).toEqual(["worker-1", "worker-2"]);
+    expect(done.reduce((n, d) => n + d.images, 0)).toBe(IMAGES);
+
+    // One summary and one report, over every image, none failed.
+    const objects = await c.list(prefix);
+    expect(objects.filter((k) => k.endsWith("/report.md"))).toEqual([`${prefix}report.md`]);
+    expect(objects.filter((k) => k.endsWith("/summary.json"))).toEqual([`${prefix}summary.json`]);
+    expect(objects.filter((k) => k.includes("/per-image/"))).toHaveLength(IMAGES);
+    const summary = EvaluationSummarySchema.parse(
+      JSON.parse(Buffer.from((await c.get(`${prefix}summary.json`))!).toString()),
+    );
+    expect(summary).toMatchObject({ images: IMAGES, failed: 0 });
+    const report = Buffer.from((await c.get(`${prefix}report.md`))!).toString();
+    expect(report).toContain(`${IMAGES} images scored, 0 failed`);
+    // The reduce ran (two shards finishing at the same instant may both enqueue one; the second
+    // finds the job finished, or rewrites the same objects).
+    const reduces = logs.filter((l) => l.includes('"type":"eval-reduce"') && l.includes('"msg":"done"'));
+    expect(reduces.length).toBeGreaterThanOrEqual(1);
+  });
+});

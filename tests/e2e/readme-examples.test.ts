@@ -1,0 +1,139 @@
+/**
+ * The curl examples of docs/service.md, run exactly as written against the real local stack (API,
+ * worker, emulator on free ports): only `http://localhost:3000` is replaced by the stack's API URL.
+ * Every block preceded by `<!-- example: NAME -->` runs, in order, in one bash session, in a folder
+ * holding a generated `scene.png`.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { datasetPrefix, jobResultKey } from "@alignsam/core/light";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, REPO_ROOT, startLocalStack } from "../../infra/local/stack.ts";
+import { sceneFixture } from "./fixtures.ts";
+import { type Clients, clientsFor } from "./harness.ts";
+
+const DOC = resolve(REPO_ROOT, "docs/service.md");
+const DOC_BASE_URL = "http://localhost:3000";
+const WEBHOOK_SECRET = "readme-webhook-secret-0123456789";
+const DATASET_SIZE = 6;
+const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate"];
+
+const missingTools = ["curl", "jq", "openssl"].filter(
+  (tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0,
+);
+
+/** The `example`-marked shell blocks of a Markdown page, by name, in page order. */
+function extractExamples(markdown: string): Array<{ name: string; code: string }> {
+  const found: Array<{ name: string; code: string }> = [];
+  const pattern = /<!-- example: ([\w-]+) -->\s*```sh\n([\s\S]*?)```/g;
+  for (const m of markdown.matchAll(pattern)) found.push({ name: m[1], code: m[2] });
+  return found;
+}
+
+function runBash(script: string, cwd: string, env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => {
+    execFile(
+      "bash",
+      ["-c", script],
+      { cwd, env, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => ok({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe.skipIf(missingTools.length > 0)(
+  `docs/service.md examples on the local stack${missingTools.length ? ` (skipped: ${missingTools.join(", ")} not installed)` : ""}`,
+  () => {
+    let stack: LocalStack;
+    let c: Clients;
+    let cwd: string;
+    const logs: string[] = [];
+
+    beforeAll(async () => {
+      stack = await startLocalStack({
+        emulatorPort: 0,
+        apiPort: 0,
+        api: true,
+        workers: 1,
+        log: (line) => logs.push(line),
+        apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "2" },
+        workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
+      });
+      c = clientsFor(stack);
+      // The labelled set the page tells the reader to upload (with the AWS CLI) before retraining.
+      for (let i = 0; i < DATASET_SIZE; i++) {
+        const f = await sceneFixture({ seed: i + 11, cx: 0.3 + 0.07 * i, cy: 0.5, r: 0.2 + 0.02 * i });
+        await c.put(`${datasetPrefix("public", "discs")}images/d${i}.png`, f.image);
+        await c.put(`${datasetPrefix("public", "discs")}masks/d${i}.png`, f.mask);
+      }
+      cwd = await mkdtemp(join(tmpdir(), "alignsam-readme-"));
+      await writeFile(join(cwd, "scene.png"), (await sceneFixture({ seed: 99 })).image);
+    });
+
+    afterAll(async () => {
+      c?.close();
+      await stack?.stop();
+      if (cwd) await rm(cwd, { recursive: true, force: true });
+      if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+    });
+
+    it("runs every example of the page as written and gets what the page promises", async () => {
+      const examples = extractExamples(readFileSync(DOC, "utf8"));
+      expect(examples.map((e) => e.name)).toEqual(EXPECTED_EXAMPLES);
+      const script = [
+        "set -euo pipefail",
+        ...examples.flatMap((e) => [
+          `echo "@@example ${e.name}"`,
+          e.code.replaceAll(DOC_BASE_URL, stack.apiUrl!),
+        ]),
+      ].join("\n");
+      const run = await runBash(script, cwd, {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: cwd,
+        ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const out = Object.fromEntries(
+        run.stdout
+          .split(/^@@example /m)
+          .filter(Boolean)
+          .map((chunk) => [chunk.slice(0, chunk.indexOf("\n")), chunk.slice(chunk.indexOf("\n") + 1)]),
+      ) as Record<string, string>;
+      expect(Object.keys(out)).toEqual(EXPECTED_EXAMPLES);
+
+      expect(out.health).toContain('{"ok":true}');
+      expect(out.health.split("\n")).toContain("saliency");
+
+      expect(out.retrain).toMatch(/"state": "succeeded"/);
+      expect(out.retrain).toMatch(/"promoted": true/);
+      expect(out.retrain).toMatch(/"current": true/);
+
+      expect(out.segment).toMatch(/"state": "succeeded"/);
+      const jobId = /"jobId": "([^"]+)"/.exec(out.segment)?.[1];
+      expect(jobId).toBeDefined();
+      for (const name of ["mask.png", "overlay.png", "rle.json", "trajectory.json"]) {
+        expect(out.segment).toContain(`"${name}"`);
+      }
+      // The mask fetched through the presigned URL is the job's mask, byte for byte.
+      const downloaded = new Uint8Array(await readFile(join(cwd, "mask.png")));
+      expect(downloaded).toEqual(await c.get(jobResultKey("public", jobId!, "mask.png")));
+      const meta = await sharp(downloaded).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(["png", 160, 120]);
+
+      expect(out.upload).toMatch(/"state": "succeeded"/);
+      const uploadResults = JSON.parse(out.upload.slice(0, out.upload.lastIndexOf("}") + 1)).results;
+      expect(uploadResults).toEqual(["mask.png", "rle.json"]);
+      expect(out.upload.trim().split("\n").at(-1)).toBe("[120,160]");
+
+      expect(out.evaluate).toMatch(/"state": "succeeded"/);
+      expect(out.evaluate).toMatch(/"done": 3,\s*"total": 3/);
+      expect(out.evaluate).toContain("# Evaluation");
+      expect(out.evaluate).toContain(`${DATASET_SIZE} images scored, 0 failed`);
+    });
+  },
+);

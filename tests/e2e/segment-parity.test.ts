@@ -1,0 +1,137 @@
+/**
+ * The service and the library agree: the mask a segment job writes (through the API, the queue and a
+ * worker process) is byte-for-byte the mask `segmentImage` of @alignsam/core computes in this process
+ * from the same image with the same stored policy, greedy and seeded-sampled alike.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CurrentPolicyPointerSchema,
+  datasetPrefix,
+  jobStatusKey,
+  policyCurrentKey,
+  policyPrefix,
+} from "@alignsam/core/light";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import { decodeImage } from "../../packages/core/src/image/decode.ts";
+import { encodeMaskPng } from "../../packages/core/src/mask/png.ts";
+import { encodeRle } from "../../packages/core/src/mask/rle.ts";
+import { createClassicSegmenter } from "../../packages/core/src/models/classic/segmenter.ts";
+import { segmentImage } from "../../packages/core/src/pipeline/index.ts";
+import { loadPolicy } from "../../packages/core/src/policy/index.ts";
+import { sceneFixture } from "./fixtures.ts";
+import { type Clients, clientsFor, waitForState } from "./harness.ts";
+
+interface JobView {
+  state: string;
+  error?: unknown;
+  results: Record<string, { url: string }>;
+}
+
+describe("segment job parity with the core pipeline", () => {
+  let stack: LocalStack;
+  let c: Clients;
+  let policyDir: string;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      emulatorPort: 0,
+      apiPort: 0,
+      api: true,
+      workers: 1,
+      log: (line) => logs.push(line),
+      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
+    });
+    c = clientsFor(stack);
+    for (let i = 0; i < 5; i++) {
+      const f = await sceneFixture({ seed: i + 21, cx: 0.35 + 0.07 * i, cy: 0.5, r: 0.22 + 0.015 * i });
+      await c.put(`${datasetPrefix("public", "parity")}images/p${i}.png`, f.image);
+      await c.put(`${datasetPrefix("public", "parity")}masks/p${i}.png`, f.mask);
+    }
+    // A policy trained by the service itself, then fetched from S3 for the in-process run.
+    await c.send({
+      v: 1,
+      type: "train",
+      jobId: "parity-train",
+      task: "saliency",
+      datasetId: "parity",
+      heldOutFraction: 0.4,
+      options: { episodes: 1, steps: 4, ppoEpochs: 2, seed: 3 },
+    });
+    const trained = await waitForState(
+      c,
+      jobStatusKey("public", "parity-train"),
+      ["succeeded", "failed"],
+      45_000,
+    );
+    expect(trained.error).toBeUndefined();
+    const pointer = CurrentPolicyPointerSchema.parse(
+      JSON.parse(Buffer.from((await c.get(policyCurrentKey("saliency")))!).toString()),
+    );
+    policyDir = await mkdtemp(join(tmpdir(), "alignsam-parity-"));
+    const prefix = policyPrefix("saliency", pointer.version);
+    for (const key of await c.list(prefix)) {
+      await writeFile(join(policyDir, key.slice(prefix.length)), (await c.get(key))!);
+    }
+  });
+
+  afterAll(async () => {
+    c?.close();
+    await stack?.stop();
+    if (policyDir) await rm(policyDir, { recursive: true, force: true });
+    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+  });
+
+  async function segmentThroughApi(image: Uint8Array, fields: Record<string, string>): Promise<JobView> {
+    const form = new FormData();
+    form.set("image", new File([Buffer.from(image)], "scene.png", { type: "image/png" }));
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    const posted = await fetch(`${stack.apiUrl}/v1/segment`, { method: "POST", body: form });
+    expect(posted.status).toBe(202);
+    const { jobId } = (await posted.json()) as { jobId: string };
+    await waitForState(c, jobStatusKey("public", jobId), ["succeeded", "failed"], 30_000);
+    return (await (await fetch(`${stack.apiUrl}/v1/jobs/${jobId}`)).json()) as JobView;
+  }
+
+  const download = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+
+  const cases: Array<{
+    name: string;
+    fields: Record<string, string>;
+    options: { greedy?: boolean; seed?: number; steps?: number };
+  }> = [
+    { name: "greedy, the policy's T", fields: { task: "saliency" }, options: {} },
+    {
+      name: "sampled with a seed, T = 6",
+      fields: { task: "saliency", greedy: "false", seed: "7", steps: "6" },
+      options: { greedy: false, seed: 7, steps: 6 },
+    },
+  ];
+  it.each(cases)("writes the mask and RLE segmentImage gives ($name)", async ({ fields, options }) => {
+    const { image } = await sceneFixture({ seed: 77, cx: 0.45, cy: 0.55, r: 0.27 });
+    const job = await segmentThroughApi(image, fields);
+    expect(job.error).toBeUndefined();
+    expect(job.state).toBe("succeeded");
+
+    const segmenter = createClassicSegmenter();
+    const policy = await loadPolicy(policyDir, { segmenterInfo: segmenter.info });
+    const local = await segmentImage(await decodeImage(image), policy, {
+      segmenter,
+      prior: "none",
+      greedy: true,
+      seed: 0,
+      ...options,
+    });
+    const served = await download(job.results["mask.png"].url);
+    expect(served).toEqual(new Uint8Array(await encodeMaskPng(local.mask)));
+    const rle = JSON.parse(Buffer.from(await download(job.results["rle.json"].url)).toString());
+    expect(rle).toEqual(JSON.parse(JSON.stringify(encodeRle(local.mask))));
+    // A real segmentation, not an empty or full frame.
+    const area = local.mask.data.reduce((n, v) => n + v, 0);
+    expect(area).toBeGreaterThan(0);
+    expect(area).toBeLessThan(local.mask.data.length);
+  });
+});
