@@ -1,0 +1,98 @@
+/**
+ * The PPO actor pi(a|s) and critic V(s) (paper Sec. 3.2): a small conv trunk over the R x R state
+ * with two heads. The actor head pools to the S/P x S/P grid and emits one logit per cell; clicked
+ * cells are masked to a large negative so they get zero probability. The critic head emits V(s).
+ * One shared trunk and one optimiser (the common PPO layout) keep a training step to few ops.
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  addConv,
+  addDense,
+  conv,
+  conv3,
+  countParams,
+  dense,
+  disposeParams,
+  globalContext,
+  type ParamMap,
+  poolBy,
+} from "./layers.ts";
+import { createRng } from "./rng.ts";
+
+export interface ActorCriticShape {
+  /** Channels of the state (2C + 1). */
+  readonly inputChannels: number;
+  /** State resolution R. */
+  readonly stateSize: number;
+  /** Grid side S/P; stateSize must be a multiple. */
+  readonly gridSide: number;
+  /** Width of the hidden layers. */
+  readonly hidden: number;
+}
+
+const MASKED_LOGIT = -1e9;
+
+export class ActorCritic {
+  readonly shape: ActorCriticShape;
+  /** All parameters: trunk/*, actor/*, critic/*. */
+  readonly params: ParamMap = new Map();
+
+  constructor(shape: ActorCriticShape, seed: number) {
+    if (shape.stateSize % shape.gridSide !== 0) {
+      throw new RangeError(
+        `state size ${shape.stateSize} is not a multiple of the grid side ${shape.gridSide}`,
+      );
+    }
+    this.shape = shape;
+    const rng = createRng(seed);
+    const h = shape.hidden;
+    addConv(this.params, "trunk/reduce", 1, shape.inputChannels, h, rng);
+    addConv(this.params, "trunk/conv", 3, h, h, rng);
+    addDense(this.params, "trunk/context", h, h, rng);
+    // Small output gain: the initial policy is close to uniform, as PPO expects.
+    addConv(this.params, "actor/logit", 1, h, 1, rng, 0.01);
+    addDense(this.params, "critic/value", h, 1, rng, 1);
+  }
+
+  get actionCount(): number {
+    return this.shape.gridSide * this.shape.gridSide;
+  }
+
+  /** Masked logits [B, N] and values [B]; `available` is [B, N] of 1 (free) / 0 (clicked). */
+  forward(states: tf.Tensor4D, available: tf.Tensor2D): { logits: tf.Tensor2D; values: tf.Tensor1D } {
+    const p = this.params;
+    const n = states.shape[0];
+    let x = tf.relu(conv(p, "trunk/reduce", states));
+    x = tf.relu(conv3(p, "trunk/conv", x));
+    x = globalContext(p, "trunk/context", x);
+    const cells = poolBy(x, this.shape.stateSize / this.shape.gridSide);
+    const raw = conv(p, "actor/logit", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
+    const logits = tf.where(tf.greater(available, 0.5), raw, tf.fill(raw.shape, MASKED_LOGIT)) as tf.Tensor2D;
+    const values = dense(p, "critic/value", x.mean([1, 2]) as tf.Tensor2D).reshape([n]) as tf.Tensor1D;
+    return { logits, values };
+  }
+
+  /** Action probabilities and value of one state, as plain arrays (the rollout's hot path). */
+  evaluate(state: Float32Array, available: Uint8Array): { probs: Float32Array; value: number } {
+    const r = this.shape.stateSize;
+    return tf.tidy(() => {
+      const s = tf.tensor4d(state, [1, r, r, this.shape.inputChannels]);
+      const a = tf.tensor2d(Float32Array.from(available), [1, this.actionCount]);
+      const { logits, values } = this.forward(s, a);
+      return { probs: Float32Array.from(tf.softmax(logits).dataSync()), value: values.dataSync()[0] };
+    });
+  }
+
+  /** V(s) of one state (the bootstrap value of an episode's final state). */
+  value(state: Float32Array): number {
+    return this.evaluate(state, new Uint8Array(this.actionCount).fill(1)).value;
+  }
+
+  parameterCount(): number {
+    return countParams(this.params);
+  }
+
+  dispose(): void {
+    disposeParams(this.params);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The agent's observation (paper Eq. 4): s_t = E_I(x) * M_{t-1}, with E_I(x) itself kept as a skip
+ * input and M_{t-1} as one more channel. Everything is pooled from the embedding's h x w to the state
+ * resolution R = (S/P) * scale before any network runs, so the heavy layers see R x R maps (CPU
+ * training in minutes) whatever the backbone's resolution is.
+ */
+import { z } from "zod";
+import type { Embedding } from "../models/ports.ts";
+
+/** Per-channel normalisation of the embedding, estimated on the training set and stored with the policy. */
+export const FeatureStatsSchema = z.object({
+  mean: z.array(z.number()),
+  std: z.array(z.number()),
+});
+export type FeatureStats = z.infer<typeof FeatureStatsSchema>;
+
+/** Part of the embedding frame that shows the image: 1 x 1 for a stretch, less for a letterbox. */
+export interface ContentRegion {
+  readonly fx: number;
+  readonly fy: number;
+}
+
+export const FULL_FRAME: ContentRegion = { fx: 1, fy: 1 };
+
+/** Per-image precomputation, reused by every step and every epoch of that image. */
+export interface ImageFeatures {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** State resolution R (square). */
+  readonly size: number;
+  readonly region: ContentRegion;
+  /** Normalised embedding, CHW at h x w. */
+  readonly normalized: Float32Array;
+  /** Pooled normalised embedding, HWC at R x R (the skip input, and s_c's base). */
+  readonly pooled: Float32Array;
+}
+
+/** Channels of a state tensor: pooled E*M (C), pooled E (C), pooled M (1). */
+export function stateChannels(embeddingChannels: number): number {
+  return 2 * embeddingChannels + 1;
+}
+
+/** Mean and standard deviation per channel over a set of embeddings (std floored to avoid blow-ups). */
+export function computeFeatureStats(embeddings: readonly Embedding[]): FeatureStats {
+  const c = embeddings[0]?.channels ?? 0;
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  let count = 0;
+  for (const e of embeddings) {
+    const hw = e.height * e.width;
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      let s2 = 0;
+      for (let i = ch * hw; i < (ch + 1) * hw; i++) {
+        s += e.data[i];
+        s2 += e.data[i] * e.data[i];
+      }
+      sum[ch] += s;
+      sq[ch] += s2;
+    }
+    count += hw;
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(1, count));
+  const std = Array.from(
+    sq,
+    (s2, ch) => Math.sqrt(Math.max(s2 / Math.max(1, count) - mean[ch] ** 2, 0)) || 1,
+  );
+  // float32-rounded, so that a policy behaves bit-identically after a save/load round trip.
+  return { mean: mean.map(Math.fround), std: std.map((s) => Math.fround(Math.max(s, 1e-6))) };
+}
+
+/** Integer source range [lo, hi) of output cell i when `n` source cells are split into `out` parts. */
+function span(i: number, out: number, n: number): [number, number] {
+  const lo = Math.floor((i * n) / out);
+  const hi = Math.max(lo + 1, Math.floor(((i + 1) * n) / out));
+  return [Math.min(lo, n - 1), Math.min(hi, n)];
+}
+
+/** Normalises an embedding and pools it to R x R over its content region. */
+export function prepareImageFeatures(
+  embedding: Embedding,
+  stats: FeatureStats,
+  size: number,
+  region: ContentRegion = FULL_FRAME,
+): ImageFeatures {
+  const { channels: c, height: h, width: w } = embedding;
+  const normalized = new Float32Array(c * h * w);
+  for (let ch = 0; ch < c; ch++) {
+    const m = stats.mean[ch] ?? 0;
+    const s = stats.std[ch] ?? 1;
+    for (let i = ch * h * w; i < (ch + 1) * h * w; i++) normalized[i] = (embedding.data[i] - m) / s;
+  }
+  const base = { channels: c, height: h, width: w, size, region, normalized };
+  return { ...base, pooled: poolFeatures({ ...base, pooled: new Float32Array(0) }, undefined) };
+}
+
+/**
+ * Pools (E' * M) to R x R, HWC. `mask` is M at the embedding's h x w (undefined means M = 1, the
+ * state before any decode).
+ */
+export function poolFeatures(features: ImageFeatures, mask: Float32Array | undefined): Float32Array {
+  const { channels: c, height: h, width: w, size: r, region, normalized } = features;
+  const ch = Math.max(1, Math.round(region.fy * h));
+  const cw = Math.max(1, Math.round(region.fx * w));
+  const out = new Float32Array(r * r * c);
+  for (let oy = 0; oy < r; oy++) {
+    const [y0, y1] = span(oy, r, ch);
+    for (let ox = 0; ox < r; ox++) {
+      const [x0, x1] = span(ox, r, cw);
+      const inv = 1 / ((y1 - y0) * (x1 - x0));
+      const o = (oy * r + ox) * c;
+      for (let k = 0; k < c; k++) {
+        let s = 0;
+        const plane = k * h * w;
+        for (let y = y0; y < y1; y++) {
+          const row = plane + y * w;
+          for (let x = x0; x < x1; x++)
+            s += mask ? normalized[row + x] * mask[y * w + x] : normalized[row + x];
+        }
+        out[o + k] = s * inv;
+      }
+    }
+  }
+  return out;
+}
+
+/** Pools a single h x w map over the content region to R x R. */
+export function poolMap(features: ImageFeatures, map: Float32Array): Float32Array {
+  const { height: h, width: w, size: r, region } = features;
+  const ch = Math.max(1, Math.round(region.fy * h));
+  const cw = Math.max(1, Math.round(region.fx * w));
+  const out = new Float32Array(r * r);
+  for (let oy = 0; oy < r; oy++) {
+    const [y0, y1] = span(oy, r, ch);
+    for (let ox = 0; ox < r; ox++) {
+      const [x0, x1] = span(ox, r, cw);
+      let s = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += map[y * w + x];
+      out[oy * r + ox] = s / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
+}
+
+/**
+ * M at the embedding resolution: sigmoid of the decoder's low-res logits (same frame as the
+ * embedding), area-resized to h x w.
+ */
+export function maskFromLowRes(
+  logits: Float32Array,
+  lowResSize: number,
+  height: number,
+  width: number,
+): Float32Array {
+  const out = new Float32Array(height * width);
+  for (let y = 0; y < height; y++) {
+    const [y0, y1] = span(y, height, lowResSize);
+    for (let x = 0; x < width; x++) {
+      const [x0, x1] = span(x, width, lowResSize);
+      let s = 0;
+      for (let yy = y0; yy < y1; yy++) {
+        for (let xx = x0; xx < x1; xx++) s += 1 / (1 + Math.exp(-logits[yy * lowResSize + xx]));
+      }
+      out[y * width + x] = s / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
+}
+
+/** The state s_t as HWC R x R x (2C + 1): [pool(E' * M), pool(E'), pool(M)]. */
+export function buildState(features: ImageFeatures, mask: Float32Array | undefined): Float32Array {
+  const { channels: c, size: r } = features;
+  const product = mask ? poolFeatures(features, mask) : features.pooled;
+  const m = mask ? poolMap(features, mask) : new Float32Array(r * r).fill(1);
+  const k = stateChannels(c);
+  const out = new Float32Array(r * r * k);
+  for (let p = 0; p < r * r; p++) {
+    out.set(product.subarray(p * c, (p + 1) * c), p * k);
+    out.set(features.pooled.subarray(p * c, (p + 1) * c), p * k + c);
+    out[p * k + 2 * c] = m[p];
+  }
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * One prompting episode (paper Algorithm 1 and Sec. 3.3 "evaluation"): initial prompts P_0, then T
+ * steps of choose a cell -> label it with the SRM -> decode with all points -> reward -> next state.
+ * The same loop serves training (sampled actions, rewards, SRM updates) and inference (greedy or
+ * sampled actions, SRM-chosen P_0), and the paper's ablations (no RL, no SRM, any T).
+ */
+import { availableCells, cellCenter, type GridSpec, gridSide, pixelToCell } from "../agent/grid.ts";
+import type { ActorCritic } from "../agent/policy-net.ts";
+import type { Transition } from "../agent/ppo.ts";
+import { clickReward } from "../agent/reward.ts";
+import { type Rng, sampleIndex } from "../agent/rng.ts";
+import { buildState, maskFromLowRes } from "../agent/state.ts";
+import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
+import type { Srm } from "../srm/srm.ts";
+import { bestCandidate } from "./frame.ts";
+import type { PreparedImage } from "./prepare.ts";
+
+export type Ablation = "none" | "no-rl" | "no-srm";
+export type SrmSchedule = "action" | "episode";
+export const ABLATIONS: readonly Ablation[] = ["none", "no-rl", "no-srm"];
+
+export interface EpisodeOptions {
+  readonly mode: "train" | "infer";
+  readonly grid: GridSpec;
+  readonly steps: number;
+  readonly rng: Rng;
+  /** Inference: argmax of pi instead of a sample. */
+  readonly greedy: boolean;
+  readonly ablation: Ablation;
+  /** Training: SRM iterations (q) after each action, or per episode on all its states. */
+  readonly srmUpdates: number;
+  /** "action": q iterations on s_t after every action (paper); "episode": q on the batch of states. */
+  readonly srmSchedule?: SrmSchedule;
+  readonly srmLr: number;
+  /** Pass the previous best low-res logits as the decoder's mask input. */
+  readonly useMaskInput: boolean;
+  /** Keep every step's low-res logits (inference output). */
+  readonly keepStepMasks?: boolean;
+}
+
+export interface TrajectoryStep {
+  /** 0 for the two initial prompts, then 1..T. */
+  readonly step: number;
+  /** Grid cell of an action; -1 for initial prompts not on the grid. */
+  readonly cell: number;
+  readonly point: Point;
+  readonly label: PointLabel;
+  /** SRM foreground score of the cell (or 1 / 0 when no SRM decided). */
+  readonly score: number;
+  readonly reward?: number;
+}
+
+export interface EpisodeTimings {
+  decodeMs: number[];
+  agentMs: number;
+  srmMs: number;
+  stateMs: number;
+}
+
+export interface EpisodeResult {
+  readonly trajectory: TrajectoryStep[];
+  readonly transitions: Transition[];
+  /** V(s_{T+1}) for PPO's bootstrap (training only, else 0). */
+  readonly bootstrap: number;
+  readonly final: DecodeResult;
+  /** y_r on the last state seen by the SRM (R x R), undefined when the SRM is ablated. */
+  readonly srmMap?: Float32Array;
+  readonly stepMasks: Float32Array[];
+  readonly meanReward: number;
+  readonly srmLoss: number;
+  readonly timings: EpisodeTimings;
+}
+
+function randomPixel(mask: Uint8Array, value: number, rng: Rng): number {
+  const idx: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === value) idx.push(i);
+  return idx.length === 0 ? -1 : idx[rng.int(idx.length)];
+}
+
+/** Centre of an R x R state position in image pixels. */
+function statePositionPoint(p: number, r: number, width: number, height: number): Point {
+  return { x: (((p % r) + 0.5) * width) / r, y: ((Math.floor(p / r) + 0.5) * height) / r };
+}
+
+function argExtreme(values: Float32Array, sign: 1 | -1): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (sign * values[i] > sign * values[best]) best = i;
+  return best;
+}
+
+export async function runEpisode(
+  img: PreparedImage,
+  deps: { segmenter: PromptableSegmenter; net: ActorCritic; srm: Srm },
+  o: EpisodeOptions,
+): Promise<EpisodeResult> {
+  const { width, height } = img.image;
+  const r = img.features.size;
+  const n = gridSide(o.grid) ** 2;
+  const useSrm = o.ablation !== "no-srm";
+  const timings: EpisodeTimings = { decodeMs: [], agentMs: 0, srmMs: 0, stateMs: 0 };
+  const trajectory: TrajectoryStep[] = [];
+  const transitions: Transition[] = [];
+  const points: Point[] = [];
+  const labels: PointLabel[] = [];
+  let srmLoss = 0;
+  let srmMap: Float32Array | undefined;
+  const timed = <T>(key: "agentMs" | "srmMs" | "stateMs", f: () => T): T => {
+    const t0 = performance.now();
+    const out = f();
+    timings[key] += performance.now() - t0;
+    return out;
+  };
+  const srmBatch: Float32Array[] = [];
+  const trainSrm = (state: Float32Array, final = false) => {
+    if (o.mode !== "train" || !useSrm || !img.target || o.srmUpdates <= 0) return;
+    if (final && o.srmSchedule !== "episode") return;
+    if (o.srmSchedule === "episode") {
+      if (!final) srmBatch.push(state);
+      if (!final || srmBatch.length === 0) return;
+    }
+    const batch = o.srmSchedule === "episode" ? srmBatch : [state];
+    srmLoss = timed("srmMs", () => deps.srm.train(batch, img.semantic, img.target!, o.srmUpdates, o.srmLr));
+  };
+
+  // P_0: ground truth in training, SRM extremes at inference, random (all positive) without SRM.
+  let state = timed("stateMs", () => buildState(img.features, undefined));
+  const addPoint = (
+    step: number,
+    cell: number,
+    point: Point,
+    label: PointLabel,
+    score: number,
+    reward?: number,
+  ) => {
+    points.push(point);
+    labels.push(label);
+    trajectory.push({ step, cell, point, label, score, ...(reward === undefined ? {} : { reward }) });
+  };
+  if (o.mode === "train" && img.groundTruth && o.ablation !== "no-srm") {
+    const gt = img.groundTruth;
+    const pos = randomPixel(gt.data, 1, o.rng);
+    const neg = randomPixel(gt.data, 0, o.rng);
+    const toPoint = (i: number): Point => ({
+      x: ((i % gt.width) + 0.5) * (width / gt.width),
+      y: (Math.floor(i / gt.width) + 0.5) * (height / gt.height),
+    });
+    if (pos >= 0) addPoint(0, -1, toPoint(pos), 1, 1);
+    if (neg >= 0) addPoint(0, -1, toPoint(neg), 0, 0);
+    trainSrm(state);
+  } else if (useSrm) {
+    const y0 = timed("srmMs", () => deps.srm.predict(state, img.semantic));
+    srmMap = y0;
+    const hi = argExtreme(y0, 1);
+    const lo = argExtreme(y0, -1);
+    addPoint(0, -1, statePositionPoint(hi, r, width, height), 1, y0[hi]);
+    if (lo !== hi) addPoint(0, -1, statePositionPoint(lo, r, width, height), 0, y0[lo]);
+  } else {
+    const a = o.rng.int(n);
+    const b = (a + 1 + o.rng.int(n - 1)) % n;
+    for (const c of [a, b]) addPoint(0, c, cellCenter(o.grid, c, width, height), 1, 1);
+  }
+
+  const decode = async (maskInput?: Float32Array): Promise<DecodeResult> => {
+    const t0 = performance.now();
+    const res = await deps.segmenter.decode(img.embedding, {
+      points: [...points],
+      labels: [...labels],
+      ...(maskInput ? { maskInput } : {}),
+    });
+    timings.decodeMs.push(performance.now() - t0);
+    return res;
+  };
+  let current = await decode();
+  const stepMasks: Float32Array[] = [];
+  const advance = (res: DecodeResult): Float32Array => {
+    const logits = res.lowResLogits[bestCandidate(res)];
+    if (o.keepStepMasks) stepMasks.push(logits);
+    return timed("stateMs", () => {
+      const { height: h, width: w } = img.features;
+      return buildState(img.features, maskFromLowRes(logits, res.lowResSize, h, w));
+    });
+  };
+  state = advance(current);
+
+  // Cells holding an initial prompt count as clicked: clicking them again adds no information.
+  const clicked: number[] = [...new Set(points.map((p) => pixelToCell(o.grid, p, width, height)))];
+  const actions: number[] = [];
+  let rewardSum = 0;
+  for (let t = 1; t <= o.steps && clicked.length < n; t++) {
+    const available = availableCells(o.grid, clicked);
+    let action: number;
+    let logProb = 0;
+    let value = 0;
+    if (o.ablation === "no-rl") {
+      action = sampleIndex(available, o.rng);
+    } else {
+      const ev = timed("agentMs", () => deps.net.evaluate(state, available));
+      action = o.mode === "infer" && o.greedy ? argExtreme(ev.probs, 1) : sampleIndex(ev.probs, o.rng);
+      if (action < 0 || available[action] === 0) action = sampleIndex(available, o.rng);
+      logProb = Math.log(Math.max(ev.probs[action], 1e-12));
+      value = ev.value;
+    }
+    let label: PointLabel = 1;
+    let score = 1;
+    if (useSrm) {
+      const yr = timed("srmMs", () => deps.srm.predict(state, img.semantic));
+      srmMap = yr;
+      score = deps.srm.cellScores(yr)[action];
+      label = score > 0.5 ? 1 : 0;
+    }
+    const point = cellCenter(o.grid, action, width, height);
+    const reward = img.groundTruth ? clickReward(img.groundTruth, point) : undefined;
+    addPoint(t, action, point, label, score, reward);
+    clicked.push(action);
+    actions.push(action);
+    const previous = current.lowResLogits[bestCandidate(current)];
+    current = await decode(o.useMaskInput ? previous : undefined);
+    if (o.mode === "train") {
+      trainSrm(state);
+      transitions.push({ state, available, action, reward: reward ?? 0, logProb, value });
+    }
+    rewardSum += reward ?? 0;
+    state = advance(current);
+  }
+  trainSrm(state, true);
+  const bootstrap =
+    o.mode === "train" && o.ablation !== "no-rl" ? timed("agentMs", () => deps.net.value(state)) : 0;
+  return {
+    trajectory,
+    transitions,
+    bootstrap,
+    final: current,
+    srmMap,
+    stepMasks,
+    meanReward: actions.length > 0 ? rewardSum / actions.length : 0,
+    srmLoss,
+    timings,
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./card.ts";
+export { assertCompatible } from "./compat.ts";
+export { createNetworks, makePolicy, type Policy, policyTensors } from "./policy.ts";
+export { loadPolicy, type PolicyStoreOptions, savePolicy } from "./store.ts";

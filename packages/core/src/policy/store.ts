@@ -1,0 +1,182 @@
+/**
+ * Stored policies: a folder (local path or s3://bucket/prefix) holding card.json, weights.json (a
+ * tfjs weights manifest, as in model.json) and weights.bin. card.json is written last, so a folder
+ * with a card is complete. Loading checks the card against the segmenter that will run it.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import { AlignSamError } from "../errors.ts";
+import type { SegmenterInfo } from "../models/ports.ts";
+import { initTf } from "../tf/backend.ts";
+import { PolicyCardSchema } from "./card.ts";
+import { assertCompatible } from "./compat.ts";
+import { createNetworks, makePolicy, type Policy, policyTensors } from "./policy.ts";
+
+const WEIGHTS_FORMAT = "alignsam-policy-weights";
+
+const WeightsFileSchema = z.object({
+  format: z.literal(WEIGHTS_FORMAT),
+  weightsManifest: z
+    .array(
+      z.object({
+        paths: z.array(z.string()),
+        weights: z.array(
+          z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.literal("float32") }),
+        ),
+      }),
+    )
+    .length(1),
+});
+
+interface BlobStore {
+  read(name: string): Promise<Uint8Array | undefined>;
+  write(name: string, bytes: Uint8Array, contentType: string): Promise<void>;
+}
+
+export interface PolicyStoreOptions {
+  /** S3 client for s3:// URIs (default: a client from the environment's configuration). */
+  readonly s3Client?: S3Client;
+}
+
+function localStore(dir: string): BlobStore {
+  return {
+    async read(name) {
+      try {
+        return new Uint8Array(await readFile(path.join(dir, name)));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+      }
+    },
+    async write(name, bytes) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, name), bytes);
+    },
+  };
+}
+
+async function s3Store(uri: string, client: S3Client | undefined): Promise<BlobStore> {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new AlignSamError("INVALID_ARGUMENT", `"${uri}" is not an s3://bucket/prefix URI`);
+  const [, bucket, rawPrefix] = m;
+  const prefix = rawPrefix.replace(/\/+$/, "");
+  const key = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const s3 = await import("@aws-sdk/client-s3");
+  const c = client ?? new s3.S3Client({});
+  return {
+    async read(name) {
+      try {
+        const out = await c.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key(name) }));
+        return out.Body ? await out.Body.transformToByteArray() : undefined;
+      } catch (e) {
+        const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (err.name === "NoSuchKey" || err.name === "NotFound" || err.$metadata?.httpStatusCode === 404)
+          return undefined;
+        throw e;
+      }
+    },
+    async write(name, bytes, contentType) {
+      await c.send(
+        new s3.PutObjectCommand({ Bucket: bucket, Key: key(name), Body: bytes, ContentType: contentType }),
+      );
+    },
+  };
+}
+
+function storeFor(uri: string, options: PolicyStoreOptions): Promise<BlobStore> {
+  return uri.startsWith("s3://") ? s3Store(uri, options.s3Client) : Promise.resolve(localStore(uri));
+}
+
+const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
+
+/**
+ * Writes a policy to a folder or s3://bucket/prefix (weights first, card.json last).
+ *
+ * @example await savePolicy(policy, "policies/blur/v3");
+ */
+export async function savePolicy(
+  policy: Policy,
+  uri: string,
+  options: PolicyStoreOptions = {},
+): Promise<void> {
+  const store = await storeFor(uri, options);
+  const tensors = policyTensors(policy);
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  tf.dispose([tensors["features/mean"], tensors["features/std"]]);
+  await store.write("weights.bin", new Uint8Array(data), "application/octet-stream");
+  await store.write(
+    "weights.json",
+    json({ format: WEIGHTS_FORMAT, weightsManifest: [{ paths: ["weights.bin"], weights: specs }] }),
+    "application/json",
+  );
+  await store.write("card.json", json(PolicyCardSchema.parse(policy.card)), "application/json");
+}
+
+/**
+ * Reads a policy; with `segmenterInfo`, refuses one made for another backend, model or embedding
+ * shape (POLICY_INCOMPATIBLE). A folder without card.json is POLICY_NOT_FOUND.
+ */
+export async function loadPolicy(
+  uri: string,
+  options: PolicyStoreOptions & { segmenterInfo?: SegmenterInfo } = {},
+): Promise<Policy> {
+  await initTf();
+  const store = await storeFor(uri, options);
+  const cardBytes = await store.read("card.json");
+  if (!cardBytes)
+    throw new AlignSamError("POLICY_NOT_FOUND", `no policy at ${uri} (card.json is missing)`, { uri });
+  const parsed = PolicyCardSchema.safeParse(JSON.parse(new TextDecoder().decode(cardBytes)));
+  if (!parsed.success) {
+    throw new AlignSamError(
+      "POLICY_INCOMPATIBLE",
+      `policy card at ${uri} is not a valid version-1 card: ${parsed.error.message}`,
+    );
+  }
+  const card = parsed.data;
+  if (options.segmenterInfo) assertCompatible(card, options.segmenterInfo);
+  const manifestBytes = await store.read("weights.json");
+  const binBytes = await store.read("weights.bin");
+  if (!manifestBytes || !binBytes) {
+    throw new AlignSamError(
+      "POLICY_NOT_FOUND",
+      `policy at ${uri} has a card but no weights.json / weights.bin`,
+      { uri },
+    );
+  }
+  const manifest = WeightsFileSchema.parse(JSON.parse(new TextDecoder().decode(manifestBytes)));
+  const buffer = binBytes.buffer.slice(
+    binBytes.byteOffset,
+    binBytes.byteOffset + binBytes.byteLength,
+  ) as ArrayBuffer;
+  const weights = tf.io.decodeWeights(buffer, manifest.weightsManifest[0].weights);
+  const { net, srm } = createNetworks(card, card.seed);
+  try {
+    for (const params of [net.params, srm.params]) {
+      for (const [name, variable] of params) {
+        const w = weights[name];
+        if (!w || w.shape.join() !== variable.shape.join()) {
+          throw new AlignSamError(
+            "POLICY_INCOMPATIBLE",
+            `policy at ${uri}: weight ${name} is ${w ? `[${w.shape}]` : "missing"}, the card's architecture needs [${variable.shape}]`,
+          );
+        }
+        variable.assign(w);
+      }
+    }
+    const mean = weights["features/mean"];
+    const std = weights["features/std"];
+    if (!mean || !std)
+      throw new AlignSamError("POLICY_INCOMPATIBLE", `policy at ${uri} has no feature statistics`);
+    const stats = { mean: Array.from(mean.dataSync()), std: Array.from(std.dataSync()) };
+    return makePolicy(card, net, srm, stats);
+  } catch (e) {
+    net.dispose();
+    srm.dispose();
+    throw e;
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}
