@@ -4,6 +4,9 @@
  */
 import { Command } from "commander";
 import { registerDatasetsCommand } from "./commands/datasets.ts";
+import { registerEvalCommand } from "./commands/eval.ts";
+import { registerSegmentCommand } from "./commands/segment.ts";
+import { registerTrainCommand } from "./commands/train.ts";
 
 const program = new Command("alignsam")
   .description("AlignSAM: adapt a frozen promptable segmenter to a task with a learned prompting agent")
@@ -11,5 +14,8 @@ const program = new Command("alignsam")
   .showHelpAfterError();
 
 registerDatasetsCommand(program);
+registerSegmentCommand(program);
+registerTrainCommand(program);
+registerEvalCommand(program);
 
 await program.parseAsync(process.argv);

@@ -24,7 +24,9 @@ export function action<A extends unknown[]>(
     } catch (e) {
       if (!isAlignSamError(e)) throw e;
       if (json()) {
-        process.stderr.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`);
+        process.stderr.write(
+          `${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`,
+        );
       } else {
         process.stderr.write(`${e.code}: ${e.message}\n`);
       }

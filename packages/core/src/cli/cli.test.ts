@@ -1,0 +1,286 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatMetric } from "../evaluation/report.ts";
+import { decodeBinaryMaskPng } from "../mask/png.ts";
+import { decodeRle } from "../mask/rle.ts";
+import { PolicyCardSchema } from "../policy/card.ts";
+import { writeSamFixture } from "../testing/sam-fixtures.ts";
+import { writeMiniDataset } from "./mini-dataset.ts";
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI under this Node (24: vitest's execPath), as a user would. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { env: { ...process.env, ALIGNSAM_TF_BACKEND: "cpu" }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let tmp: string;
+let data: string;
+let policy: string;
+let images: string[];
+let trained: Run;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "alignsam-cli-"));
+  data = join(tmp, "data");
+  policy = join(tmp, "policy");
+  images = await writeMiniDataset(data, "saliency", 10);
+  trained = await cli(
+    "--json",
+    "train",
+    "--task",
+    "saliency",
+    "--data",
+    data,
+    "--samples",
+    "4",
+    "--epochs",
+    "2",
+    "--ppo-epochs",
+    "2",
+    "--steps",
+    "3",
+    "--eval",
+    "3",
+    "--out",
+    policy,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("alignsam train", () => {
+  it("trains on the generated folder, scores the held-out pairs and saves a policy whose card records them", async () => {
+    expect(trained.stderr).toContain("train: 8/8");
+    expect(trained.code).toBe(0);
+    const answer = JSON.parse(trained.stdout);
+    expect(answer.task).toBe("saliency");
+    expect(answer.training.episodes).toBe(8);
+    for (const f of ["card.json", "weights.json", "weights.bin"])
+      expect(existsSync(join(policy, f))).toBe(true);
+    const card = PolicyCardSchema.parse(JSON.parse(await readFile(join(policy, "card.json"), "utf8")));
+    expect(card.trainingSet.count).toBe(4);
+    expect(card.hyperparameters).toMatchObject({ steps: 3, epochs: 2, ppoEpochs: 2 });
+    expect(card.metrics?.count).toBe(3);
+    expect(Object.keys(card.metrics?.values ?? {}).sort()).toEqual(["E", "MAE", "mIoU"]);
+    expect(answer.metrics.values).toEqual(card.metrics?.values);
+  });
+
+  it("refuses an explicit-branch task without a prior before loading any data", async () => {
+    const run = await cli("train", "--task", "shadow", "--data", join(tmp, "nowhere"));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^PRIOR_UNAVAILABLE: .*--prior none/m);
+  });
+});
+
+describe("alignsam segment", () => {
+  it("writes mask, probability, RLE, trajectory and overlay per image, consistent with each other", async () => {
+    const out = join(tmp, "segment");
+    const run = await cli(
+      "--json",
+      "segment",
+      images[0],
+      images[5],
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--out",
+      out,
+    );
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.code).toBe(0);
+    const answer = JSON.parse(run.stdout) as { image: string; foreground: number; clicks: number }[];
+    expect(answer.map((a) => a.image)).toEqual([images[0], images[5]]);
+    for (const [k, stem] of ["img_000", "img_005"].entries()) {
+      const mask = await decodeBinaryMaskPng(new Uint8Array(await readFile(join(out, `${stem}.mask.png`))));
+      expect([mask.width, mask.height]).toEqual([96, 96]);
+      const rle = JSON.parse(await readFile(join(out, `${stem}.rle.json`), "utf8"));
+      expect(Buffer.from(decodeRle(rle).data).equals(Buffer.from(mask.data))).toBe(true);
+      const foreground = mask.data.reduce((a, b) => a + b, 0) / mask.data.length;
+      expect(answer[k].foreground).toBeCloseTo(foreground, 10);
+      const probability = await sharp(await readFile(join(out, `${stem}.probability.png`))).metadata();
+      expect([probability.width, probability.height]).toEqual([96, 96]);
+      const overlay = await sharp(await readFile(join(out, `${stem}.overlay.png`))).metadata();
+      expect([overlay.width, overlay.height, overlay.channels]).toEqual([96, 96, 3]);
+      const trajectory = JSON.parse(await readFile(join(out, `${stem}.trajectory.json`), "utf8"));
+      expect(trajectory.steps).toBe(3);
+      expect(answer[k].clicks).toBe(3);
+      expect(trajectory.points).toHaveLength(2 + 3);
+      expect(trajectory.labels).toHaveLength(2 + 3);
+      expect(trajectory.timings.totalMs).toBeGreaterThan(0);
+    }
+  });
+
+  it("writes only the requested outputs and prints one human line per image", async () => {
+    const out = join(tmp, "segment-some");
+    const run = await cli(
+      "segment",
+      images[1],
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--out",
+      out,
+      "--outputs",
+      "rle",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/img_001\.png: foreground \d+\.\d%, 3 clicks, \d+ ms/);
+    expect(existsSync(join(out, "img_001.rle.json"))).toBe(true);
+    expect(existsSync(join(out, "img_001.mask.png"))).toBe(false);
+  });
+
+  it("exits 1 with IMAGE_UNSUPPORTED_FORMAT or IMAGE_DECODE on a file that is not an image", async () => {
+    const text = join(tmp, "notes.png");
+    await writeFile(text, "this is not an image\n");
+    const run = await cli(
+      "--json",
+      "segment",
+      text,
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--out",
+      join(tmp, "x"),
+    );
+    expect(run.code).toBe(1);
+    const error = JSON.parse(run.stderr.trim().split("\n").at(-1) ?? "{}").error;
+    expect(["IMAGE_UNSUPPORTED_FORMAT", "IMAGE_DECODE"]).toContain(error.code);
+  });
+
+  it("exits 1 listing the valid task names on an unknown task", async () => {
+    const run = await cli("segment", images[0], "--task", "clouds");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^UNKNOWN_TASK: .*blur, shadow, glass, saliency, voc/m);
+  });
+
+  it("says how to get a policy when there is none", async () => {
+    const run = await cli("segment", images[0], "--task", "saliency", "--policy", join(tmp, "no-policy"));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^POLICY_NOT_FOUND: .*alignsam train --task saliency/m);
+  });
+});
+
+describe("alignsam eval", () => {
+  it("writes per-image JSONL, summary JSON and Markdown with the same numbers, on the policy's own held-out split", async () => {
+    const out = join(tmp, "eval");
+    const run = await cli(
+      "--json",
+      "eval",
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--data",
+      data,
+      "--out",
+      out,
+    );
+    expect(run.code).toBe(0);
+    const answer = JSON.parse(run.stdout);
+    expect(answer.split).toMatchObject({ train: 4, test: 6, trainingSetVerified: true });
+    const lines = (await readFile(join(out, "images.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
+    const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
+    expect(summary.images).toBe(6);
+    const meanIou = lines.reduce((a, l) => a + l.metrics.mIoU, 0) / lines.length;
+    expect(summary.metrics.mIoU).toBeCloseTo(meanIou, 10);
+    const markdown = await readFile(join(out, "summary.md"), "utf8");
+    const row = markdown.split("\n").find((l) => l.startsWith("| AlignSAM"));
+    expect(row).toContain(
+      `| AlignSAM | ${formatMetric("MAE", summary.metrics.MAE)} | ${formatMetric("E", summary.metrics.E)} | ${formatMetric("mIoU", summary.metrics.mIoU)} | 6 |`,
+    );
+  });
+
+  it("warns when the split is not the one the policy trained on", async () => {
+    const run = await cli(
+      "eval",
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--data",
+      data,
+      "--out",
+      join(tmp, "eval2"),
+      "--seed",
+      "5",
+      "--max-test",
+      "2",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("warning: the policy was not trained on this split");
+    expect(run.stdout).toMatch(/saliency: 2 images, MAE/);
+  });
+});
+
+describe("alignsam with an ONNX SAM package (--sam-manifest)", () => {
+  it("trains and segments on the package's segmenter and refuses to mix it with the classic backend", async () => {
+    const sam = join(tmp, "sam");
+    await writeSamFixture(sam);
+    const onnxPolicy = join(tmp, "onnx-policy");
+    const common = ["--task", "saliency", "--sam-manifest", sam];
+    const train = await cli(
+      "train",
+      ...common,
+      "--data",
+      data,
+      "--samples",
+      "2",
+      "--epochs",
+      "1",
+      "--ppo-epochs",
+      "1",
+      "--steps",
+      "2",
+      "--eval",
+      "1",
+      "--out",
+      onnxPolicy,
+    );
+    expect(train.code).toBe(0);
+    const card = PolicyCardSchema.parse(JSON.parse(await readFile(join(onnxPolicy, "card.json"), "utf8")));
+    expect(card.segmenter.backend).toBe("onnx-sam");
+    const out = join(tmp, "segment-onnx");
+    const ok = await cli("--json", "segment", images[9], ...common, "--policy", onnxPolicy, "--out", out);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)[0].clicks).toBe(2);
+    const withoutPackage = await cli("segment", images[9], "--task", "saliency", "--policy", onnxPolicy);
+    expect(withoutPackage.code).toBe(1);
+    expect(withoutPackage.stderr).toMatch(/^POLICY_INCOMPATIBLE: .*--sam-manifest/m);
+    const classicPolicyOnOnnx = await cli("segment", images[9], ...common, "--policy", policy, "--out", out);
+    expect(classicPolicyOnOnnx.code).toBe(1);
+    expect(classicPolicyOnOnnx.stderr).toMatch(/^POLICY_INCOMPATIBLE: .*classic/m);
+    expect(classicPolicyOnOnnx.stderr).not.toContain("segment: ");
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * `alignsam train --task T`: the paper's few-shot training on a task's dataset folder (seeded split,
+ * `--samples` training pairs), a score on part of the held-out split recorded in the policy card, and
+ * the policy saved where `segment` looks for it by default.
+ */
+import type { Command } from "commander";
+import { loadPair } from "../../datasets/pair.ts";
+import { AlignSamError } from "../../errors.ts";
+import { alignSamMethod } from "../../evaluation/alignsam-methods.ts";
+import { evaluate } from "../../evaluation/evaluate.ts";
+import { formatMetric } from "../../evaluation/report.ts";
+import type { PriorChoice } from "../../pipeline/prepare.ts";
+import { trainPolicy } from "../../pipeline/train.ts";
+import type { PolicyCard } from "../../policy/card.ts";
+import { makePolicy } from "../../policy/policy.ts";
+import { savePolicy } from "../../policy/store.ts";
+import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
+import { defaultPolicyDir, intOption, optionalInt, spread, taskOption } from "../options.ts";
+import { action, emit, type GlobalOptions } from "../output.ts";
+import { type Progress, startProgress } from "../progress.ts";
+import { loadSamples, loadTaskSplit } from "../task-data.ts";
+
+interface TrainFlags {
+  task: string;
+  data?: string;
+  samples: string;
+  epochs?: string;
+  ppoEpochs?: string;
+  episodesPerUpdate?: string;
+  steps?: string;
+  seed: string;
+  prior?: string;
+  eval: string;
+  out?: string;
+  samManifest?: string;
+  clipManifest?: string;
+}
+
+/**
+ * The explicit branch needs M_c: a CLIP Surgery prior, or an explicit `--prior none`. Checked before
+ * any image is loaded, so a forgotten flag costs nothing.
+ */
+function checkPriorFlags(branch: string, taskName: string, flags: TrainFlags): void {
+  if (flags.prior !== undefined && flags.prior !== "none") {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `--prior must be "none" (use --clip-manifest for a model prior), got "${flags.prior}"`,
+      { valid: ["none"] },
+    );
+  }
+  if (branch === "explicit" && flags.clipManifest === undefined && flags.prior !== "none") {
+    throw new AlignSamError(
+      "PRIOR_UNAVAILABLE",
+      `task "${taskName}" uses the explicit SRM branch, which needs a vision-language prior: pass --clip-manifest <CLIP Surgery package>, or --prior none to train with M_c = 1 (recorded in the policy card)`,
+    );
+  }
+}
+
+/** Registers `train`. */
+export function registerTrainCommand(program: Command): void {
+  program
+    .command("train")
+    .description("train a task's policy (PPO agent + SRM) on its dataset folder and save it")
+    .requiredOption("--task <task>", "task to train")
+    .option("--data <dir>", "datasets root (default: $ALIGNSAM_DATASETS, else ../shared/datasets)")
+    .option("--samples <n>", "training pairs (paper: 50)", "50")
+    .option("--epochs <n>", "E, passes over the training pairs (default: the pipeline's, 50)")
+    .option("--ppo-epochs <n>", "K, PPO epochs per update (default: the pipeline's, 20)")
+    .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
+    .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
+    .option("--seed <n>", "seed of the split and of training", "0")
+    .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
+    .option("--eval <n>", "score the trained policy on at most N held-out pairs (0: skip)", "30")
+    .option("--out <dir>", "policy folder or s3://bucket/prefix (default: <repo>/policies/<task>/)")
+    .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
+    .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
+    .action(
+      action(
+        async (flags: TrainFlags) => {
+          const started = performance.now();
+          const global = program.opts<GlobalOptions>();
+          const plain = global.json === true;
+          const task = taskOption(flags.task);
+          const samples = intOption(flags.samples, "--samples", 1);
+          const seed = intOption(flags.seed, "--seed");
+          const evalCount = intOption(flags.eval, "--eval");
+          const hyper = {
+            epochs: optionalInt(flags.epochs, "--epochs", 1),
+            ppoEpochs: optionalInt(flags.ppoEpochs, "--ppo-epochs", 1),
+            episodesPerUpdate: optionalInt(flags.episodesPerUpdate, "--episodes-per-update", 1),
+            steps: optionalInt(flags.steps, "--steps"),
+          };
+          checkPriorFlags(task.branch, task.name, flags);
+          const out = flags.out ?? defaultPolicyDir(task.name);
+          const split = await loadTaskSplit(task, { root: flags.data, samples, seed });
+          const backend = await openBackend(flags);
+          const prior: PriorChoice = task.branch === "explicit" ? (backend.prior ?? "none") : undefined;
+          try {
+            const trainSamples = await loadSamples(split.train, plain);
+            let progress: Progress | undefined;
+            // Mean reward of the current epoch's episodes so far: one episode's reward is too noisy to read.
+            const epochReward = { epoch: 0, sum: 0, count: 0 };
+            let policy = await trainPolicy(trainSamples, task, {
+              segmenter: backend.segmenter,
+              seed,
+              ...(prior !== undefined ? { prior } : {}),
+              ...hyper,
+              onProgress: (p) => {
+                progress ??= startProgress("train", p.episodes, { plain });
+                if (epochReward.epoch !== p.epoch)
+                  Object.assign(epochReward, { epoch: p.epoch, sum: 0, count: 0 });
+                epochReward.sum += p.meanReward;
+                epochReward.count++;
+                const mean = epochReward.sum / epochReward.count;
+                progress.update(p.episode, `epoch ${p.epoch}/${p.epochs} mean reward ${mean.toFixed(3)}`);
+              },
+            });
+            progress?.stop();
+            trainSamples.length = 0;
+            let metrics: PolicyCard["metrics"];
+            const test = spread(split.test, evalCount);
+            if (test.length > 0) {
+              let iouSum = 0;
+              const scoring = startProgress("evaluate", test.length, { plain });
+              const { summary } = await evaluate(
+                alignSamMethod(policy, {
+                  segmenter: backend.segmenter,
+                  ...(prior !== undefined ? { prior } : {}),
+                }),
+                test,
+                task,
+                {
+                  load: (p) => loadPair(p),
+                  onProgress: (done, _total, r) => {
+                    iouSum += r.metrics.mIoU ?? 0;
+                    scoring.increment(`mean IoU ${formatMetric("mIoU", iouSum / done)}`);
+                  },
+                },
+              );
+              scoring.stop();
+              const values = Object.fromEntries(
+                Object.entries(summary.metrics).filter(([, v]) => Number.isFinite(v)),
+              );
+              metrics = {
+                split: `test (seed ${seed}, ${test.length} of ${split.test.length} held-out pairs)`,
+                count: test.length,
+                values,
+              };
+              policy = makePolicy({ ...policy.card, metrics }, policy.net, policy.srm, policy.featureStats);
+            }
+            await savePolicy(policy, out);
+            const card = policy.card;
+            policy.dispose();
+            const totalMs = performance.now() - started;
+            emit(
+              global,
+              () =>
+                [
+                  `trained ${task.name} (${task.branch} branch) on ${card.trainingSet.count} pairs of ${split.dataset} in ${(totalMs / 1000).toFixed(1)} s`,
+                  `  ${card.training.episodes} episodes, E = ${card.hyperparameters.epochs}, T = ${card.hyperparameters.steps}, K = ${card.hyperparameters.ppoEpochs}, final mean reward ${card.training.finalMeanReward.toFixed(3)}`,
+                  metrics
+                    ? `  ${metrics.split}: ${Object.entries(metrics.values)
+                        .map(([m, v]) => `${m} ${formatMetric(m, v)}`)
+                        .join(", ")}`
+                    : "  not evaluated (--eval 0 or no held-out pairs)",
+                  `  policy saved to ${out}`,
+                ].join("\n"),
+              () => ({
+                task: task.name,
+                dataset: split.dataset,
+                policy: out,
+                totalMs,
+                trainingSet: card.trainingSet,
+                training: card.training,
+                hyperparameters: card.hyperparameters,
+                prior: card.prior,
+                metrics: metrics ?? null,
+                ...(split.note ? { note: split.note } : {}),
+              }),
+            );
+          } finally {
+            await backend.dispose();
+          }
+        },
+        () => program.opts<GlobalOptions>().json === true,
+      ),
+    );
+}
