@@ -17,10 +17,11 @@ import { sceneFixture } from "./fixtures.ts";
 import { type Clients, clientsFor } from "./harness.ts";
 
 const DOC = resolve(REPO_ROOT, "docs/service.md");
+const README = resolve(REPO_ROOT, "README.md");
 const DOC_BASE_URL = "http://localhost:3000";
 const WEBHOOK_SECRET = "readme-webhook-secret-0123456789";
 const DATASET_SIZE = 6;
-const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate"];
+const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate", "readme-segment"];
 
 const missingTools = ["curl", "jq", "openssl"].filter(
   (tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0,
@@ -46,7 +47,7 @@ function runBash(script: string, cwd: string, env: Record<string, string>) {
 }
 
 describe.skipIf(missingTools.length > 0)(
-  `docs/service.md examples on the local stack${missingTools.length ? ` (skipped: ${missingTools.join(", ")} not installed)` : ""}`,
+  `docs/service.md and README examples on the local stack${missingTools.length ? ` (skipped: ${missingTools.join(", ")} not installed)` : ""}`,
   () => {
     let stack: LocalStack;
     let c: Clients;
@@ -82,7 +83,8 @@ describe.skipIf(missingTools.length > 0)(
     });
 
     it("runs every example of the page as written and gets what the page promises", async () => {
-      const examples = extractExamples(readFileSync(DOC, "utf8"));
+      // The page's examples, then the README's (run last: they reuse scene.png and the trained policy).
+      const examples = [DOC, README].flatMap((page) => extractExamples(readFileSync(page, "utf8")));
       expect(examples.map((e) => e.name)).toEqual(EXPECTED_EXAMPLES);
       const script = [
         "set -euo pipefail",
@@ -134,6 +136,10 @@ describe.skipIf(missingTools.length > 0)(
       expect(out.evaluate).toMatch(/"done": 3,\s*"total": 3/);
       expect(out.evaluate).toContain("# Evaluation");
       expect(out.evaluate).toContain(`${DATASET_SIZE} images scored, 0 failed`);
+
+      expect(out["readme-segment"]).toContain('{"ok":true}');
+      const readmeMask = await sharp(await readFile(join(cwd, "mask.png"))).metadata();
+      expect([readmeMask.format, readmeMask.width, readmeMask.height]).toEqual(["png", 160, 120]);
     });
   },
 );
