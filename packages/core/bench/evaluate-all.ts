@@ -1,0 +1,324 @@
+/**
+ * The project's evaluation: for every task, split (fixed seed, 50 train), train the AlignSAM policy on
+ * the classic backend (or load a shipped one that matches), then score on the test split AlignSAM,
+ * its ablations, the segmenter baselines and the BASELINES.md rules; writes docs/EVALUATION.md and
+ * JSON beside it under docs/evaluation/.
+ *
+ * Run: npm exec -- node packages/core/bench/evaluate-all.ts [--tasks blur,shadow] [--train-epochs 5]
+ *      [--max-test N] [--steps 15] [--policies DIR] [--retrain] [--save-policies] [--out FILE]
+ *      [--render-only]
+ */
+import { readFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { SingleBar } from "cli-progress";
+import { Command } from "commander";
+import {
+  type DatasetPair,
+  loadDataset,
+  loadPair,
+  resolveDatasetsRoot,
+  splitTrainTest,
+} from "../src/datasets/index.ts";
+import { findRepositoryRoot } from "../src/datasets/root.ts";
+import { alignSamMethod, srmAloneMethod, stepSweepMethods } from "../src/evaluation/alignsam-methods.ts";
+import { cachingSegmenter } from "../src/evaluation/caching-segmenter.ts";
+import { pairedDifference, verdict } from "../src/evaluation/compare.ts";
+import { type EvaluationMethod, type EvaluationResult, evaluateMany } from "../src/evaluation/evaluate.ts";
+import {
+  EVALUATION_CONVENTIONS,
+  type EvaluationReport,
+  renderEvaluationDoc,
+  type TaskEvaluation,
+} from "../src/evaluation/evaluation-doc.ts";
+import { obtainPolicy, type PolicySample } from "../src/evaluation/policy-source.ts";
+import { openJsonlWriter, summaryToJson, writeText } from "../src/evaluation/report.ts";
+import { centreClickMethod, perSamMethod } from "../src/evaluation/segmenter-baselines.ts";
+import { BASELINES_REFERENCE, ruleMethods } from "../src/evaluation/suite.ts";
+import { taskPairs } from "../src/evaluation/task-pairs.ts";
+import { createClassicSegmenter } from "../src/models/classic/index.ts";
+import { defaultTaskRegistry, type TaskDefinition } from "../src/tasks/registry.ts";
+import { activeTfBackend } from "../src/tf/backend.ts";
+
+const program = new Command()
+  .name("evaluate-all")
+  .description("Evaluate AlignSAM, its ablations and the baselines on every task; write docs/EVALUATION.md")
+  .option("--tasks <list>", "comma-separated tasks", defaultTaskRegistry.names().join(","))
+  .option("--train <n>", "training pairs per task (paper: 50)", "50")
+  .option("--seed <n>", "split and training seed", "0")
+  .option("--train-epochs <n>", "E, passes over the training set (paper: 50; CPU default 5)", "5")
+  .option("--ppo-epochs <n>", "K, PPO epochs per update (paper: 20; CPU default 10)", "10")
+  .option("--episodes-per-update <n>", "episodes per PPO update (paper: 1; CPU default 10)", "10")
+  .option("--steps <n>", "T, clicks per image (paper: 15)", "15")
+  .option("--sweep <list>", "T values of the mIoU-vs-T table (paper Table 5)", "1,5,10,15,20")
+  .option("--max-test <n>", "score at most N test pairs per task (spread evenly over the ids); default all")
+  .option(
+    "--policies <dir>",
+    "folder of shipped policies, <dir>/<task>/ (loaded when present and matching)",
+    "policies",
+  )
+  .option("--retrain", "always train, ignoring shipped policies", false)
+  .option("--save-policies", "save the policies trained in this run to <policies>/<task>/", false)
+  .option("--no-rule-check", "skip re-measuring the BASELINES.md rules on every pair")
+  .option("--voc-all-classes", "voc: keep the 60 non-VOC COCO classes too", false)
+  .option("--out <file>", "Markdown report", "docs/EVALUATION.md")
+  .option("--json-dir <dir>", "JSON results folder", "docs/evaluation")
+  .option("--render-only", "rewrite the Markdown from <json-dir>/report.json without evaluating", false);
+
+interface Args {
+  tasks: string;
+  train: string;
+  seed: string;
+  trainEpochs: string;
+  ppoEpochs: string;
+  episodesPerUpdate: string;
+  steps: string;
+  sweep: string;
+  maxTest?: string;
+  policies: string;
+  retrain: boolean;
+  savePolicies: boolean;
+  ruleCheck: boolean;
+  vocAllClasses: boolean;
+  out: string;
+  jsonDir: string;
+  renderOnly: boolean;
+}
+
+const args = program.parse().opts<Args>();
+const repo = findRepositoryRoot();
+const root = resolveDatasetsRoot();
+const int = (v: string, name: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+const settings = {
+  train: int(args.train, "train"),
+  seed: int(args.seed, "seed"),
+  epochs: int(args.trainEpochs, "train-epochs"),
+  ppoEpochs: int(args.ppoEpochs, "ppo-epochs"),
+  episodesPerUpdate: int(args.episodesPerUpdate, "episodes-per-update"),
+  steps: int(args.steps, "steps"),
+  sweep: args.sweep.split(",").map((s) => int(s.trim(), "sweep")),
+  maxTest: args.maxTest === undefined ? Number.POSITIVE_INFINITY : int(args.maxTest, "max-test"),
+};
+const tasks: TaskDefinition[] = args.tasks.split(",").map((n) => defaultTaskRegistry.get(n.trim()));
+const jsonDir = resolve(repo, args.jsonDir);
+const started = performance.now();
+
+function bar(label: string, total: number): SingleBar {
+  const b = new SingleBar({
+    format: `${label.padEnd(28)} [{bar}] {value}/{total} {eta_formatted} {detail}`,
+    hideCursor: true,
+    etaBuffer: 20,
+    // Redirected to a file: a line every 15 s instead of nothing.
+    noTTYOutput: !process.stderr.isTTY,
+    notTTYSchedule: 15_000,
+  });
+  b.start(total, 0, { detail: "" });
+  return b;
+}
+
+/**
+ * At most `max` items spread evenly over the list: ids sort by source (blur: motion* before
+ * out_of_focus*; voc: by class name), so taking the first N would score one kind of image only.
+ */
+function spread<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]);
+}
+
+/** Evaluates one task end to end. */
+async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
+  const taskStarted = performance.now();
+  const datasetName = task.dataset ?? task.name;
+  const dataset = await loadDataset(datasetName, { root });
+  const pairs = await taskPairs(task, dataset, { vocAllClasses: args.vocAllClasses });
+  const split = splitTrainTest(pairs.pairs, { train: settings.train, seed: settings.seed });
+  const test = spread(split.test, settings.maxTest);
+  const segmenter = cachingSegmenter(createClassicSegmenter());
+
+  const loading = bar(`${task.name}: load train`, split.train.length);
+  const trainSamples: PolicySample[] = [];
+  for (const p of split.train) {
+    const { image, mask } = await loadPair(p);
+    trainSamples.push({ id: p.id, image, mask, ...(p.classes ? { texts: p.classes } : {}) });
+    loading.increment();
+  }
+  loading.stop();
+
+  const training = bar(`${task.name}: train`, settings.epochs * trainSamples.length);
+  const { policy, info: policyInfo } = await obtainPolicy(task, trainSamples, segmenter, {
+    dir: resolve(repo, args.policies, task.name),
+    retrain: args.retrain,
+    save: args.savePolicies,
+    seed: settings.seed,
+    epochs: settings.epochs,
+    ppoEpochs: settings.ppoEpochs,
+    episodesPerUpdate: settings.episodesPerUpdate,
+    steps: settings.steps,
+    onProgress: (p) =>
+      training.update(p.episode, {
+        detail: `epoch ${p.epoch}/${p.epochs} reward ${p.meanReward.toFixed(2)}`,
+      }),
+    onSkip: (reason) => process.stderr.write(`${reason}\n`),
+  });
+  training.stop();
+  const perSam = await perSamMethod(segmenter, trainSamples);
+  trainSamples.length = 0; // training images are no longer needed: free them before the test loop
+
+  const prior = task.branch === "explicit" ? ({ prior: "none" } as const) : {};
+  const base = { segmenter, ...prior };
+  const main: EvaluationMethod[] = [
+    alignSamMethod(policy, { ...base, name: "AlignSAM" }),
+    alignSamMethod(policy, { ...base, ablation: "no-rl", name: "AlignSAM w/o RL" }),
+    alignSamMethod(policy, { ...base, ablation: "no-srm", name: "AlignSAM w/o SRM" }),
+    alignSamMethod(policy, { ...base, steps: 1, name: "AlignSAM w/o MSI (T = 1)" }),
+    srmAloneMethod(policy, { ...base }),
+    centreClickMethod(segmenter),
+    perSam,
+    ...ruleMethods(task),
+  ];
+  const sweep = stepSweepMethods(policy, settings.sweep, { ...base, name: "AlignSAM" });
+  const methods = [...main, ...sweep];
+
+  const writer = await openJsonlWriter(join(jsonDir, `${task.name}.images.jsonl`), {
+    task: task.name,
+    method: "",
+  });
+  const evaluating = bar(`${task.name}: evaluate`, test.length);
+  let results: EvaluationResult[];
+  try {
+    results = await evaluateMany(methods, test, task, {
+      load: (p: DatasetPair) => loadPair(p),
+      onRecord: (method, record) => writer.write(record, method.name),
+      onProgress: (_done, _total, records) =>
+        evaluating.increment({
+          detail: `AlignSAM mIoU ${(100 * (records[0].metrics.mIoU ?? 0)).toFixed(1)}`,
+        }),
+    });
+  } finally {
+    evaluating.stop();
+    await writer.close();
+    policy.dispose();
+  }
+  const mainResults = results.slice(0, main.length);
+  const sweepResults = results.slice(main.length);
+  const named = (name: string) => mainResults.find((r) => r.summary.method === name)!;
+  const alignsam = named("AlignSAM");
+  const verdicts: string[] = [];
+  const primary = task.metrics[0];
+  const compareOn = primary === "mIoU" ? ["mIoU"] : [primary, "mIoU"];
+  const rules = mainResults.filter((r) => r.summary.method.startsWith("rule: "));
+  const bestRule = rules.reduce((a, b) => (b.summary.metrics.mIoU > a.summary.metrics.mIoU ? b : a));
+  for (const other of ["AlignSAM w/o RL", "centre click", bestRule.summary.method]) {
+    for (const metric of compareOn) {
+      if (test.length > 0)
+        verdicts.push(
+          verdict("AlignSAM", other, pairedDifference(alignsam.records, named(other).records, metric)),
+        );
+    }
+  }
+
+  const ruleChecks = args.ruleCheck ? await checkRules(task, datasetName, dataset.pairs) : [];
+  const notes: string[] = [];
+  if (task.branch === "explicit") {
+    notes.push(
+      "Explicit branch with M_c = 1: no CLIP (Surgery) weights are available on this machine, so the semantic state carries no text prior.",
+    );
+  }
+  if (pairs.note) notes.push(pairs.note);
+  const evaluation: TaskEvaluation = {
+    task: task.name,
+    dataset: datasetName,
+    metrics: task.metrics,
+    trainImages: split.train.length,
+    testImages: test.length,
+    testAvailable: split.test.length,
+    policy: policyInfo,
+    summaries: mainResults.map((r) => r.summary),
+    sweep: sweepResults.map((r, i) => ({ steps: settings.sweep[i], mIoU: r.summary.metrics.mIoU })),
+    verdicts,
+    ruleChecks,
+    evaluationMs: performance.now() - taskStarted,
+    notes,
+  };
+  await writeText(
+    join(jsonDir, `${task.name}.json`),
+    summaryToJson({ ...evaluation, sweepSummaries: sweepResults.map((r) => r.summary) } as never),
+  );
+  return evaluation;
+}
+
+/** Re-measures the BASELINES.md rules of a dataset on all its pairs (same convention: image means). */
+async function checkRules(task: TaskDefinition, datasetName: string, all: readonly DatasetPair[]) {
+  const reference = BASELINES_REFERENCE[datasetName] ?? [];
+  const rules = ruleMethods({ name: task.name, metrics: ["mIoU", "BER", "MAE"] }).filter((m) =>
+    reference.some((r) => r.rule === m.name),
+  );
+  if (rules.length === 0) return [];
+  const checking = bar(`${task.name}: rule check`, all.length);
+  const results = await evaluateMany(rules, all, task, {
+    load: (p: DatasetPair) => loadPair(p),
+    metrics: ["mIoU", "BER", "MAE"],
+    classMeanIoU: false,
+    keepRecords: false,
+    onProgress: () => checking.increment(),
+  });
+  checking.stop();
+  return reference.map((r) => {
+    const s = results.find((x) => x.summary.method === r.rule)!.summary;
+    const value = s.metrics[r.metric];
+    return {
+      rule: r.rule,
+      metric: r.metric,
+      reference: r.value,
+      measured: r.metric === "mIoU" ? 100 * value : value,
+      images: s.images,
+    };
+  });
+}
+
+if (args.renderOnly) {
+  const saved = JSON.parse(await readFile(join(jsonDir, "report.json"), "utf8")) as EvaluationReport;
+  await writeText(resolve(repo, args.out), renderEvaluationDoc(saved, EVALUATION_CONVENTIONS));
+  process.stderr.write(`rewrote ${args.out} from ${relative(repo, jsonDir)}/report.json\n`);
+  process.exit(0);
+}
+
+const evaluations: TaskEvaluation[] = [];
+for (const task of tasks) {
+  process.stderr.write(`\n== ${task.name}\n`);
+  evaluations.push(await evaluateTask(task));
+}
+const report: EvaluationReport = {
+  createdAt: new Date().toISOString(),
+  command: `npm exec -- node packages/core/bench/evaluate-all.ts ${process.argv.slice(2).join(" ")}`.trim(),
+  machine: {
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    cores: cpus().length,
+    memoryGiB: totalmem() / 2 ** 30,
+    platform: `${process.platform}-${process.arch}`,
+    node: process.versions.node,
+    tfBackend: activeTfBackend(),
+  },
+  settings: {
+    backend: "classic",
+    train: settings.train,
+    seed: settings.seed,
+    epochs: settings.epochs,
+    ppoEpochs: settings.ppoEpochs,
+    episodesPerUpdate: settings.episodesPerUpdate,
+    steps: settings.steps,
+    maxTest: Number.isFinite(settings.maxTest) ? settings.maxTest : "all",
+    datasets: relative(repo, root) || root,
+  },
+  tasks: evaluations,
+  totalMs: performance.now() - started,
+};
+await writeText(join(jsonDir, "report.json"), summaryToJson(report as never));
+await writeText(resolve(repo, args.out), renderEvaluationDoc(report, EVALUATION_CONVENTIONS));
+process.stderr.write(
+  `\nwrote ${args.out} and ${relative(repo, jsonDir)}/ in ${(report.totalMs / 60_000).toFixed(1)} min\n`,
+);
