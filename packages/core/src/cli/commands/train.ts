@@ -28,6 +28,8 @@ interface TrainFlags {
   ppoEpochs?: string;
   episodesPerUpdate?: string;
   steps?: string;
+  lr?: string;
+  srmLr?: string;
   seed: string;
   prior?: string;
   eval: string;
@@ -56,6 +58,20 @@ function checkPriorFlags(branch: string, taskName: string, flags: TrainFlags): v
   }
 }
 
+/** A positive learning-rate flag as `{[key]: value}`, or nothing when the flag is absent. */
+function learningRate(
+  value: string | undefined,
+  flag: string,
+  key: "lr" | "srmLr",
+): { lr?: number; srmLr?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) {
+    throw new AlignSamError("INVALID_ARGUMENT", `${flag} must be a number in (0, 1), got "${value}"`);
+  }
+  return { [key]: n };
+}
+
 /** Registers `train`. */
 export function registerTrainCommand(program: Command): void {
   program
@@ -68,6 +84,8 @@ export function registerTrainCommand(program: Command): void {
     .option("--ppo-epochs <n>", "K, PPO epochs per update (default: the pipeline's, 20)")
     .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
     .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
+    .option("--lr <x>", "Adam learning rate of the agent (paper: 1e-4)")
+    .option("--srm-lr <x>", "Adam learning rate of the SRM (default: --lr)")
     .option("--seed <n>", "seed of the split and of training", "0")
     .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
     .option("--eval <n>", "score the trained policy on at most N held-out pairs (0: skip)", "30")
@@ -89,6 +107,8 @@ export function registerTrainCommand(program: Command): void {
             ppoEpochs: optionalInt(flags.ppoEpochs, "--ppo-epochs", 1),
             episodesPerUpdate: optionalInt(flags.episodesPerUpdate, "--episodes-per-update", 1),
             steps: optionalInt(flags.steps, "--steps"),
+            ...learningRate(flags.lr, "--lr", "lr"),
+            ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
           };
           checkPriorFlags(task.branch, task.name, flags);
           const out = flags.out ?? defaultPolicyDir(task.name);
