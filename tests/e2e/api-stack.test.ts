@@ -6,9 +6,9 @@
 import { datasetPrefix, signedHeaders } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import type { LocalStack } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
-import { type Clients, clientsFor, waitFor } from "./harness.ts";
+import { type E2eStack, postSegmentForm, putSceneDataset, startE2eStack, waitFor } from "./harness.ts";
 
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
 const DATASET_SIZE = 5;
@@ -22,17 +22,13 @@ interface JobView {
 }
 
 describe("API + worker on the local stack", () => {
+  let e2e: E2eStack;
   let stack: LocalStack;
-  let c: Clients;
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      emulatorPort: 0,
-      apiPort: 0,
+    e2e = await startE2eStack({
       api: true,
       workers: 1,
-      log: (line) => logs.push(line),
       apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "3" },
       workerEnv: {
         ALIGNSAM_WAIT_TIME_SECONDS: "1",
@@ -40,18 +36,17 @@ describe("API + worker on the local stack", () => {
         ALIGNSAM_HEARTBEAT_SECONDS: "5",
       },
     });
-    c = clientsFor(stack);
-    for (let i = 0; i < DATASET_SIZE; i++) {
-      const f = await sceneFixture({ seed: i + 3, cx: 0.35 + 0.08 * i, cy: 0.45, r: 0.22 + 0.02 * i });
-      await c.put(`${datasetPrefix("public", "discs")}images/d${i}.png`, f.image);
-      await c.put(`${datasetPrefix("public", "discs")}masks/d${i}.png`, f.mask);
-    }
+    stack = e2e.stack;
+    await putSceneDataset(e2e.c, "discs", "d", DATASET_SIZE, (i) => ({
+      seed: i + 3,
+      cx: 0.35 + 0.08 * i,
+      cy: 0.45,
+      r: 0.22 + 0.02 * i,
+    }));
   });
 
   afterAll(async () => {
-    c?.close();
-    await stack?.stop();
-    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+    await e2e?.stop();
   });
 
   const api = (path: string, init?: RequestInit) => fetch(`${stack.apiUrl}${path}`, init);
@@ -84,10 +79,7 @@ describe("API + worker on the local stack", () => {
     expect(trained.summary).toMatchObject({ promoted: true, metric: "MAE" });
 
     const { image } = await sceneFixture({ seed: 42 });
-    const form = new FormData();
-    form.set("image", new File([Buffer.from(image)], "scene.png", { type: "image/png" }));
-    form.set("task", "saliency");
-    const posted = await api("/v1/segment", { method: "POST", body: form });
+    const posted = await postSegmentForm(stack.apiUrl!, image, { task: "saliency" });
     expect(posted.status).toBe(202);
     const job = await waitForJob(((await posted.json()) as { jobId: string }).jobId);
     expect(job.state).toBe("succeeded");

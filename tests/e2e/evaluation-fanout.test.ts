@@ -7,13 +7,11 @@ import {
   datasetPrefix,
   EvaluationSummarySchema,
   evaluationPrefix,
-  jobStatusKey,
   ShardDoneSchema,
 } from "@alignsam/core/light";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
-import { sceneFixture } from "./fixtures.ts";
-import { type Clients, clientsFor, waitForState } from "./harness.ts";
+import type { LocalStack } from "../../infra/local/stack.ts";
+import { type Clients, type E2eStack, putSceneDataset, startE2eStack, trainThroughQueue } from "./harness.ts";
 
 const IMAGES = 22;
 const SHARD_SIZE = 4;
@@ -26,55 +24,37 @@ interface Observation {
 }
 
 describe("evaluation fan-out over worker processes", () => {
+  let e2e: E2eStack;
   let stack: LocalStack;
   let c: Clients;
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      emulatorPort: 0,
-      apiPort: 0,
+    e2e = await startE2eStack({
       api: true,
       workers: 2,
-      log: (line) => logs.push(line),
       apiEnv: { ALIGNSAM_EVALUATION_SHARD_SIZE: String(SHARD_SIZE) },
       // Each shard's first delivery holds its worker a moment, so the other worker takes the next
       // shard and the shards finish one by one rather than all at once.
       workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1", ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS: "700" },
     });
-    c = clientsFor(stack);
-    for (let i = 0; i < IMAGES; i++) {
-      const f = await sceneFixture({
-        seed: i + 101,
-        cx: 0.3 + 0.02 * i,
-        cy: 0.35 + 0.013 * i,
-        r: 0.18 + 0.006 * i,
-      });
-      await c.put(`${datasetPrefix("public", "many")}images/m${i}.png`, f.image);
-      await c.put(`${datasetPrefix("public", "many")}masks/m${i}.png`, f.mask);
-    }
-    await c.send({
-      v: 1,
-      type: "train",
+    ({ stack, c } = e2e);
+    await putSceneDataset(c, "many", "m", IMAGES, (i) => ({
+      seed: i + 101,
+      cx: 0.3 + 0.02 * i,
+      cy: 0.35 + 0.013 * i,
+      r: 0.18 + 0.006 * i,
+    }));
+    const trained = await trainThroughQueue(c, {
       jobId: "fanout-train",
-      task: "saliency",
       datasetId: "many",
       heldOutFraction: 0.8,
       options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 1 },
     });
-    const trained = await waitForState(
-      c,
-      jobStatusKey("public", "fanout-train"),
-      ["succeeded", "failed"],
-      45_000,
-    );
     expect(trained.error).toBeUndefined();
   });
 
   afterAll(async () => {
-    c?.close();
-    await stack?.stop();
-    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+    await e2e?.stop();
   });
 
   const api = async (path: string, init?: RequestInit) => {
@@ -122,9 +102,7 @@ describe("evaluation fan-out over worker processes", () => {
     const prefix = evaluationPrefix("public", accepted.evaluationId);
     const markers = (await c.list(`${prefix}shards/`)).filter((k) => k.endsWith("/done.json"));
     expect(markers).toHaveLength(SHARDS);
-    const done = await Promise.all(
-      markers.map(async (k) => ShardDoneSchema.parse(JSON.parse(Buffer.from((await c.get(k))!).toString()))),
-    );
+    const done = await Promise.all(markers.map(async (k) => ShardDoneSchema.parse(await c.getJson(k))));
     const workers = new Set(done.map((d) => d.worker));
     expect([...workers].sort()).toEqual(["worker-1", "worker-2"]);
     expect(done.reduce((n, d) => n + d.images, 0)).toBe(IMAGES);
@@ -134,15 +112,13 @@ describe("evaluation fan-out over worker processes", () => {
     expect(objects.filter((k) => k.endsWith("/report.md"))).toEqual([`${prefix}report.md`]);
     expect(objects.filter((k) => k.endsWith("/summary.json"))).toEqual([`${prefix}summary.json`]);
     expect(objects.filter((k) => k.includes("/per-image/"))).toHaveLength(IMAGES);
-    const summary = EvaluationSummarySchema.parse(
-      JSON.parse(Buffer.from((await c.get(`${prefix}summary.json`))!).toString()),
-    );
+    const summary = EvaluationSummarySchema.parse(await c.getJson(`${prefix}summary.json`));
     expect(summary).toMatchObject({ images: IMAGES, failed: 0 });
-    const report = Buffer.from((await c.get(`${prefix}report.md`))!).toString();
+    const report = await c.getText(`${prefix}report.md`);
     expect(report).toContain(`${IMAGES} images scored, 0 failed`);
     // The reduce ran (two shards finishing at the same instant may both enqueue one; the second
     // finds the job finished, or rewrites the same objects).
-    const reduces = logs.filter((l) => l.includes('"type":"eval-reduce"') && l.includes('"msg":"done"'));
+    const reduces = e2e.logs.filter((l) => l.includes('"type":"eval-reduce"') && l.includes('"msg":"done"'));
     expect(reduces.length).toBeGreaterThanOrEqual(1);
   });
 });

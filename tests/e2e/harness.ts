@@ -1,18 +1,21 @@
 /**
- * End-to-end test harness: SDK clients on a running local stack, polling helpers, and a callback
- * receiver that checks signatures.
+ * End-to-end test harness: a local stack on free ports with its SDK clients, dataset and training
+ * set-up, polling helpers, and a callback receiver that checks signatures.
  */
 import { createServer, type Server } from "node:http";
 import {
+  datasetPrefix,
   type JobStatus,
   JobStatusSchema,
+  jobStatusKey,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifySignature,
 } from "@alignsam/core/light";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { LocalStack } from "../../infra/local/stack.ts";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
+import { type SceneOptions, sceneFixture } from "./fixtures.ts";
 
 export function clientsFor(stack: LocalStack) {
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -23,6 +26,10 @@ export function clientsFor(stack: LocalStack) {
     forcePathStyle: true,
   });
   const sqs = new SQSClient({ region: stack.region, endpoint: stack.endpoint, credentials });
+  const getText = async (key: string): Promise<string> => {
+    const r = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+    return await r.Body!.transformToString("utf8");
+  };
   return {
     s3,
     sqs,
@@ -37,6 +44,12 @@ export function clientsFor(stack: LocalStack) {
         if ((e as { name?: string }).name === "NoSuchKey") return undefined;
         throw e;
       }
+    },
+    /** An object that must exist, as UTF-8 text. */
+    getText,
+    /** An object that must exist, parsed as JSON. */
+    async getJson(key: string): Promise<unknown> {
+      return JSON.parse(await getText(key));
     },
     async list(prefix: string): Promise<string[]> {
       const r = await s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix }));
@@ -69,6 +82,88 @@ export function clientsFor(stack: LocalStack) {
   };
 }
 export type Clients = ReturnType<typeof clientsFor>;
+
+/** A running local stack, its clients, and every log line its processes printed. */
+export interface E2eStack {
+  readonly stack: LocalStack;
+  readonly c: Clients;
+  readonly logs: string[];
+  /** Close the clients and the stack; print the logs when ALIGNSAM_E2E_LOGS is set. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the local stack on free ports with its log captured, so suites can assert on log lines and
+ * only print them when asked (ALIGNSAM_E2E_LOGS).
+ */
+export async function startE2eStack(
+  options: Omit<LocalStackOptions, "emulatorPort" | "apiPort" | "log">,
+): Promise<E2eStack> {
+  const logs: string[] = [];
+  const stack = await startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  const c = clientsFor(stack);
+  return {
+    stack,
+    c,
+    logs,
+    async stop() {
+      c.close();
+      await stack.stop();
+      if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
+    },
+  };
+}
+
+/**
+ * Upload `count` generated scenes as a labelled dataset (`images/<stem><i>.png`, `masks/...`) under
+ * the public tenant, the layout training and evaluation jobs read.
+ */
+export async function putSceneDataset(
+  c: Clients,
+  datasetId: string,
+  stem: string,
+  count: number,
+  sceneFor: (i: number) => SceneOptions,
+): Promise<void> {
+  const prefix = datasetPrefix("public", datasetId);
+  for (let i = 0; i < count; i++) {
+    const f = await sceneFixture(sceneFor(i));
+    await c.put(`${prefix}images/${stem}${i}.png`, f.image);
+    await c.put(`${prefix}masks/${stem}${i}.png`, f.mask);
+  }
+}
+
+export interface TrainJob {
+  jobId: string;
+  datasetId: string;
+  heldOutFraction: number;
+  options: Record<string, unknown>;
+  /** @default "saliency" */
+  task?: string;
+}
+
+/** Queue a public train job directly (no API) and wait for it to finish either way. */
+export async function trainThroughQueue(c: Clients, job: TrainJob, timeoutMs = 45_000): Promise<JobStatus> {
+  await c.send({ v: 1, type: "train", task: "saliency", ...job });
+  return waitForState(c, jobStatusKey("public", job.jobId), ["succeeded", "failed"], timeoutMs);
+}
+
+/** POST an image (PNG) and form fields to /v1/segment, as a browser form upload would. */
+export function postSegmentForm(
+  apiUrl: string,
+  image: Uint8Array,
+  fields: Record<string, string>,
+): Promise<Response> {
+  const form = new FormData();
+  form.set("image", new File([Buffer.from(image)], "scene.png", { type: "image/png" }));
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  return fetch(`${apiUrl}/v1/segment`, { method: "POST", body: form });
+}
 
 /** Poll until `probe` returns a value, or fail after `timeoutMs`. */
 export async function waitFor<T>(

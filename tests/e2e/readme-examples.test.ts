@@ -9,12 +9,12 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { datasetPrefix, jobResultKey } from "@alignsam/core/light";
+import { jobResultKey } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, REPO_ROOT, startLocalStack } from "../../infra/local/stack.ts";
+import { REPO_ROOT } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
-import { type Clients, clientsFor } from "./harness.ts";
+import { type E2eStack, putSceneDataset, startE2eStack } from "./harness.ts";
 
 const DOC = resolve(REPO_ROOT, "docs/service.md");
 const README = resolve(REPO_ROOT, "README.md");
@@ -49,37 +49,30 @@ function runBash(script: string, cwd: string, env: Record<string, string>) {
 describe.skipIf(missingTools.length > 0)(
   `docs/service.md and README examples on the local stack${missingTools.length ? ` (skipped: ${missingTools.join(", ")} not installed)` : ""}`,
   () => {
-    let stack: LocalStack;
-    let c: Clients;
+    let e2e: E2eStack;
     let cwd: string;
-    const logs: string[] = [];
 
     beforeAll(async () => {
-      stack = await startLocalStack({
-        emulatorPort: 0,
-        apiPort: 0,
+      e2e = await startE2eStack({
         api: true,
         workers: 1,
-        log: (line) => logs.push(line),
         apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "2" },
         workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
       });
-      c = clientsFor(stack);
       // The labelled set the page tells the reader to upload (with the AWS CLI) before retraining.
-      for (let i = 0; i < DATASET_SIZE; i++) {
-        const f = await sceneFixture({ seed: i + 11, cx: 0.3 + 0.07 * i, cy: 0.5, r: 0.2 + 0.02 * i });
-        await c.put(`${datasetPrefix("public", "discs")}images/d${i}.png`, f.image);
-        await c.put(`${datasetPrefix("public", "discs")}masks/d${i}.png`, f.mask);
-      }
+      await putSceneDataset(e2e.c, "discs", "d", DATASET_SIZE, (i) => ({
+        seed: i + 11,
+        cx: 0.3 + 0.07 * i,
+        cy: 0.5,
+        r: 0.2 + 0.02 * i,
+      }));
       cwd = await mkdtemp(join(tmpdir(), "alignsam-readme-"));
       await writeFile(join(cwd, "scene.png"), (await sceneFixture({ seed: 99 })).image);
     });
 
     afterAll(async () => {
-      c?.close();
-      await stack?.stop();
+      await e2e?.stop();
       if (cwd) await rm(cwd, { recursive: true, force: true });
-      if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
     });
 
     it("runs every example of the page as written and gets what the page promises", async () => {
@@ -90,7 +83,7 @@ describe.skipIf(missingTools.length > 0)(
         "set -euo pipefail",
         ...examples.flatMap((e) => [
           `echo "@@example ${e.name}"`,
-          e.code.replaceAll(DOC_BASE_URL, stack.apiUrl!),
+          e.code.replaceAll(DOC_BASE_URL, e2e.stack.apiUrl!),
         ]),
       ].join("\n");
       const run = await runBash(script, cwd, {
@@ -123,7 +116,7 @@ describe.skipIf(missingTools.length > 0)(
       }
       // The mask fetched through the presigned URL is the job's mask, byte for byte.
       const downloaded = new Uint8Array(await readFile(join(cwd, "mask.png")));
-      expect(downloaded).toEqual(await c.get(jobResultKey("public", jobId!, "mask.png")));
+      expect(downloaded).toEqual(await e2e.c.get(jobResultKey("public", jobId!, "mask.png")));
       const meta = await sharp(downloaded).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(["png", 160, 120]);
 

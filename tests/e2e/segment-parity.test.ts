@@ -8,13 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CurrentPolicyPointerSchema,
-  datasetPrefix,
   jobStatusKey,
   policyCurrentKey,
   policyPrefix,
 } from "@alignsam/core/light";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import type { LocalStack } from "../../infra/local/stack.ts";
 import { decodeImage } from "../../packages/core/src/image/decode.ts";
 import { encodeMaskPng } from "../../packages/core/src/mask/png.ts";
 import { encodeRle } from "../../packages/core/src/mask/rle.ts";
@@ -22,7 +21,15 @@ import { createClassicSegmenter } from "../../packages/core/src/models/classic/s
 import { segmentImage } from "../../packages/core/src/pipeline/index.ts";
 import { loadPolicy } from "../../packages/core/src/policy/index.ts";
 import { sceneFixture } from "./fixtures.ts";
-import { type Clients, clientsFor, waitForState } from "./harness.ts";
+import {
+  type Clients,
+  type E2eStack,
+  postSegmentForm,
+  putSceneDataset,
+  startE2eStack,
+  trainThroughQueue,
+  waitForState,
+} from "./harness.ts";
 
 interface JobView {
   state: string;
@@ -31,46 +38,29 @@ interface JobView {
 }
 
 describe("segment job parity with the core pipeline", () => {
+  let e2e: E2eStack;
   let stack: LocalStack;
   let c: Clients;
   let policyDir: string;
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      emulatorPort: 0,
-      apiPort: 0,
-      api: true,
-      workers: 1,
-      log: (line) => logs.push(line),
-      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
-    });
-    c = clientsFor(stack);
-    for (let i = 0; i < 5; i++) {
-      const f = await sceneFixture({ seed: i + 21, cx: 0.35 + 0.07 * i, cy: 0.5, r: 0.22 + 0.015 * i });
-      await c.put(`${datasetPrefix("public", "parity")}images/p${i}.png`, f.image);
-      await c.put(`${datasetPrefix("public", "parity")}masks/p${i}.png`, f.mask);
-    }
+    e2e = await startE2eStack({ api: true, workers: 1, workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" } });
+    ({ stack, c } = e2e);
+    await putSceneDataset(c, "parity", "p", 5, (i) => ({
+      seed: i + 21,
+      cx: 0.35 + 0.07 * i,
+      cy: 0.5,
+      r: 0.22 + 0.015 * i,
+    }));
     // A policy trained by the service itself, then fetched from S3 for the in-process run.
-    await c.send({
-      v: 1,
-      type: "train",
+    const trained = await trainThroughQueue(c, {
       jobId: "parity-train",
-      task: "saliency",
       datasetId: "parity",
       heldOutFraction: 0.4,
       options: { episodes: 1, steps: 4, ppoEpochs: 2, seed: 3 },
     });
-    const trained = await waitForState(
-      c,
-      jobStatusKey("public", "parity-train"),
-      ["succeeded", "failed"],
-      45_000,
-    );
     expect(trained.error).toBeUndefined();
-    const pointer = CurrentPolicyPointerSchema.parse(
-      JSON.parse(Buffer.from((await c.get(policyCurrentKey("saliency")))!).toString()),
-    );
+    const pointer = CurrentPolicyPointerSchema.parse(await c.getJson(policyCurrentKey("saliency")));
     policyDir = await mkdtemp(join(tmpdir(), "alignsam-parity-"));
     const prefix = policyPrefix("saliency", pointer.version);
     for (const key of await c.list(prefix)) {
@@ -79,17 +69,12 @@ describe("segment job parity with the core pipeline", () => {
   });
 
   afterAll(async () => {
-    c?.close();
-    await stack?.stop();
+    await e2e?.stop();
     if (policyDir) await rm(policyDir, { recursive: true, force: true });
-    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
   });
 
   async function segmentThroughApi(image: Uint8Array, fields: Record<string, string>): Promise<JobView> {
-    const form = new FormData();
-    form.set("image", new File([Buffer.from(image)], "scene.png", { type: "image/png" }));
-    for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    const posted = await fetch(`${stack.apiUrl}/v1/segment`, { method: "POST", body: form });
+    const posted = await postSegmentForm(stack.apiUrl!, image, fields);
     expect(posted.status).toBe(202);
     const { jobId } = (await posted.json()) as { jobId: string };
     await waitForState(c, jobStatusKey("public", jobId), ["succeeded", "failed"], 30_000);

@@ -4,7 +4,6 @@
  */
 import {
   CurrentPolicyPointerSchema,
-  datasetPrefix,
   type EvaluationManifest,
   EvaluationSummarySchema,
   evaluationManifestKey,
@@ -21,13 +20,16 @@ import {
 } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChildHandle, type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import type { ChildHandle, LocalStack } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
 import {
   type CallbackReceiver,
   type Clients,
-  clientsFor,
+  type E2eStack,
+  putSceneDataset,
   startCallbackReceiver,
+  startE2eStack,
+  trainThroughQueue,
   waitFor,
   waitForState,
 } from "./harness.ts";
@@ -44,19 +46,18 @@ const RESULT_FILES = [
 ];
 
 describe("worker on the local stack", () => {
+  let e2e: E2eStack;
   let stack: LocalStack;
   let c: Clients;
+  let logs: string[];
   let callbacks: CallbackReceiver;
-  const logs: string[] = [];
 
   beforeAll(async () => {
     callbacks = await startCallbackReceiver(SECRET);
-    stack = await startLocalStack({
-      emulatorPort: 0,
+    e2e = await startE2eStack({
       api: false,
       workers: 2,
       maxReceives: 2,
-      log: (line) => logs.push(line),
       workerEnv: {
         ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "3",
         ALIGNSAM_HEARTBEAT_SECONDS: "1",
@@ -66,27 +67,21 @@ describe("worker on the local stack", () => {
         ALIGNSAM_CALLBACK_SECRET: SECRET,
       },
     });
-    c = clientsFor(stack);
+    ({ stack, c, logs } = e2e);
     const { image } = await sceneFixture();
     await c.put(inputKey("public", "scene-1"), image);
     // A small labelled set: discs at varying places and sizes.
-    for (let i = 0; i < DATASET_SIZE; i++) {
-      const f = await sceneFixture({
-        seed: i + 7,
-        cx: 0.3 + 0.08 * i,
-        cy: 0.4 + 0.04 * i,
-        r: 0.2 + 0.02 * i,
-      });
-      await c.put(`${datasetPrefix("public", "discs")}images/d${i}.png`, f.image);
-      await c.put(`${datasetPrefix("public", "discs")}masks/d${i}.png`, f.mask);
-    }
+    await putSceneDataset(c, "discs", "d", DATASET_SIZE, (i) => ({
+      seed: i + 7,
+      cx: 0.3 + 0.08 * i,
+      cy: 0.4 + 0.04 * i,
+      r: 0.2 + 0.02 * i,
+    }));
   });
 
   afterAll(async () => {
-    c?.close();
-    await stack?.stop();
+    await e2e?.stop();
     await callbacks?.close();
-    if (process.env.ALIGNSAM_E2E_LOGS) console.log(logs.join("\n"));
   });
 
   let next: ChildHandle | undefined;
@@ -109,20 +104,16 @@ describe("worker on the local stack", () => {
   });
 
   it("retrains a task from a labelled prefix, stores the version and promotes it (no current one)", async () => {
-    await c.send({
-      v: 1,
-      type: "train",
+    const status = await trainThroughQueue(c, {
       jobId: "train-1",
-      task: "saliency",
       datasetId: "discs",
       heldOutFraction: 0.34,
       options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 1 },
     });
-    const status = await waitForState(c, jobStatusKey("public", "train-1"), ["succeeded", "failed"], 45_000);
     expect(status.error).toBeUndefined();
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
-      JSON.parse(Buffer.from((await c.get(jobResultKey("public", "train-1", "training.json")))!).toString()),
+      await c.getJson(jobResultKey("public", "train-1", "training.json")),
     );
     expect(decision).toMatchObject({ promoted: true, previousVersion: null, previousScore: null });
     expect(decision.trainImages + decision.heldOutImages).toBe(DATASET_SIZE);
@@ -132,34 +123,26 @@ describe("worker on the local stack", () => {
     expect(decision.candidateScore.value).toBeLessThanOrEqual(1);
     const files = await c.list(policyPrefix("saliency", "train-1"));
     expect(files.map((k) => k.split("/").pop())).toEqual(["card.json", "weights.bin", "weights.json"]);
-    const pointer = CurrentPolicyPointerSchema.parse(
-      JSON.parse(Buffer.from((await c.get(policyCurrentKey("saliency")))!).toString()),
-    );
+    const pointer = CurrentPolicyPointerSchema.parse(await c.getJson(policyCurrentKey("saliency")));
     expect(pointer.version).toBe("train-1");
   });
 
   it("judges a second candidate against the current version on the same held-out split", async () => {
-    await c.send({
-      v: 1,
-      type: "train",
+    const status = await trainThroughQueue(c, {
       jobId: "train-2",
-      task: "saliency",
       datasetId: "discs",
       heldOutFraction: 0.34,
       options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 2 },
     });
-    const status = await waitForState(c, jobStatusKey("public", "train-2"), ["succeeded", "failed"], 45_000);
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
-      JSON.parse(Buffer.from((await c.get(jobResultKey("public", "train-2", "training.json")))!).toString()),
+      await c.getJson(jobResultKey("public", "train-2", "training.json")),
     );
     expect(decision.previousVersion).toBe("train-1");
     expect(decision.previousScore?.splitId).toBe(decision.candidateScore.splitId);
     // MAE: lower is better; promotion iff the candidate is not worse.
     expect(decision.promoted).toBe(decision.candidateScore.value <= decision.previousScore!.value);
-    const pointer = CurrentPolicyPointerSchema.parse(
-      JSON.parse(Buffer.from((await c.get(policyCurrentKey("saliency")))!).toString()),
-    );
+    const pointer = CurrentPolicyPointerSchema.parse(await c.getJson(policyCurrentKey("saliency")));
     expect(pointer.version).toBe(decision.promoted ? "train-2" : "train-1");
   });
 
@@ -179,7 +162,7 @@ describe("worker on the local stack", () => {
     // A real segmentation: neither empty nor the whole frame.
     expect(stats.channels[0].mean).toBeGreaterThan(5);
     expect(stats.channels[0].mean).toBeLessThan(250);
-    const rle = JSON.parse(Buffer.from((await c.get(status.resultKeys["rle.json"]))!).toString());
+    const rle = (await c.getJson(status.resultKeys["rle.json"])) as { size: number[] };
     expect(rle.size).toEqual([120, 160]);
     await waitFor("the callback", async () => callbacks.received.get("seg-1"));
     expect(callbacks.received.get("seg-1")!.map((s) => s.state)).toEqual(["succeeded"]);
@@ -239,12 +222,10 @@ describe("worker on the local stack", () => {
     }
     const status = await waitForState(c, key, ["succeeded", "failed"], 30_000);
     expect(status.state).toBe("succeeded");
-    const summary = EvaluationSummarySchema.parse(
-      JSON.parse(Buffer.from((await c.get(status.resultKeys["summary.json"]))!).toString()),
-    );
+    const summary = EvaluationSummarySchema.parse(await c.getJson(status.resultKeys["summary.json"]));
     expect(summary).toMatchObject({ images: DATASET_SIZE, failed: 0 });
     for (const m of ["MAE", "E", "mIoU"]) expect(Number.isFinite(summary.metrics[m])).toBe(true);
-    const report = Buffer.from((await c.get(status.resultKeys["report.md"]))!).toString();
+    const report = await c.getText(status.resultKeys["report.md"]);
     expect(report).toContain("| MAE | E | mIoU |");
     const perImage = await c.list(`${evaluationPrefix("public", "eval-1")}per-image/`);
     expect(perImage).toHaveLength(DATASET_SIZE);

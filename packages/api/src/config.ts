@@ -3,13 +3,8 @@
  * misconfigured deployment fails at boot with a message naming the variable instead of on the first
  * request.
  */
+import { maskSecrets, readEnvConfig, SHARED_SERVICE_ENV } from "@alignsam/core/light";
 import { z } from "zod";
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === "" ? undefined : v))
-  .optional();
 
 export const ApiConfigSchema = z.object({
   /** TCP port of the Node entry. @default 3000 */
@@ -65,12 +60,7 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 export const API_ENV = {
   port: "PORT",
   host: "ALIGNSAM_API_HOST",
-  s3Endpoint: "ALIGNSAM_S3_ENDPOINT",
-  s3ForcePathStyle: "ALIGNSAM_S3_FORCE_PATH_STYLE",
-  sqsEndpoint: "ALIGNSAM_SQS_ENDPOINT",
-  region: "ALIGNSAM_REGION",
-  bucket: "ALIGNSAM_BUCKET",
-  queueUrl: "ALIGNSAM_QUEUE_URL",
+  ...SHARED_SERVICE_ENV,
   publicBaseUrl: "ALIGNSAM_PUBLIC_BASE_URL",
   maxImageBytes: "ALIGNSAM_MAX_IMAGE_BYTES",
   maxImagePixels: "ALIGNSAM_MAX_IMAGE_PIXELS",
@@ -91,32 +81,14 @@ const SECRET_FIELDS: ReadonlySet<keyof ApiConfig> = new Set(["webhookSecret"]);
  * const config = loadConfig(process.env);
  */
 export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [field, name] of Object.entries(API_ENV)) {
-    const value = optionalString.parse(env[name]);
-    if (value !== undefined) raw[field] = value;
-  }
-  if (raw.region === undefined && env.AWS_REGION) raw.region = env.AWS_REGION;
-  if (typeof raw.s3ForcePathStyle === "string") {
-    raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
-  }
-  const result = ApiConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => {
-      const field = String(i.path[0] ?? "");
-      const name = API_ENV[field as keyof ApiConfig] ?? field;
-      return `${name}: ${i.message}`;
-    });
-    throw new Error(`invalid API configuration:\n  ${problems.join("\n  ")}`);
-  }
-  return result.data;
+  return readEnvConfig(ApiConfigSchema, API_ENV, env, "API", (raw) => {
+    if (typeof raw.s3ForcePathStyle === "string") {
+      raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
+    }
+  });
 }
 
 /** The configuration as printable text, secrets masked, for the start-up log line. */
 export function describeConfig(config: ApiConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    out[key] = SECRET_FIELDS.has(key as keyof ApiConfig) && value !== undefined ? "********" : value;
-  }
-  return out;
+  return maskSecrets(config, SECRET_FIELDS);
 }

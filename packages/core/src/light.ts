@@ -5,3 +5,4 @@
 export * from "./errors.ts";
 export * from "./jobs/index.ts";
 export * from "./tasks/registry.ts";
+export * from "./util/env-config.ts";

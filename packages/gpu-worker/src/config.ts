@@ -3,6 +3,7 @@
  * so a misconfigured container fails at boot naming the variable. Shared names (bucket, queue,
  * endpoints, region) match the API's, so one environment file serves both.
  */
+import { maskSecrets, readEnvConfig, SHARED_SERVICE_ENV } from "@alignsam/core/light";
 import { z } from "zod";
 
 const seconds = (def: number, max = 43_200) => z.coerce.number().int().min(0).max(max).default(def);
@@ -58,12 +59,7 @@ export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 
 /** Environment variable of each field. */
 export const WORKER_ENV = {
-  s3Endpoint: "ALIGNSAM_S3_ENDPOINT",
-  s3ForcePathStyle: "ALIGNSAM_S3_FORCE_PATH_STYLE",
-  sqsEndpoint: "ALIGNSAM_SQS_ENDPOINT",
-  region: "ALIGNSAM_REGION",
-  bucket: "ALIGNSAM_BUCKET",
-  queueUrl: "ALIGNSAM_QUEUE_URL",
+  ...SHARED_SERVICE_ENV,
   dlqUrl: "ALIGNSAM_DLQ_URL",
   concurrency: "ALIGNSAM_WORKER_CONCURRENCY",
   visibilityTimeoutSeconds: "ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS",
@@ -88,28 +84,10 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set(["callbackSecret"]);
  * const config = loadWorkerConfig(process.env);
  */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [field, name] of Object.entries(WORKER_ENV)) {
-    const value = env[name]?.trim();
-    if (value) raw[field] = value;
-  }
-  if (raw.region === undefined && env.AWS_REGION) raw.region = env.AWS_REGION;
-  const result = WorkerConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => {
-      const field = String(i.path[0] ?? "");
-      return `${WORKER_ENV[field as keyof WorkerConfig] ?? field}: ${i.message}`;
-    });
-    throw new Error(`invalid worker configuration:\n  ${problems.join("\n  ")}`);
-  }
-  return result.data;
+  return readEnvConfig(WorkerConfigSchema, WORKER_ENV, env, "worker");
 }
 
 /** The configuration as printable values, secrets masked, for the start-up log. */
 export function describeWorkerConfig(config: WorkerConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    out[key] = SECRET_FIELDS.has(key) && value !== undefined ? "********" : value;
-  }
-  return out;
+  return maskSecrets(config, SECRET_FIELDS);
 }

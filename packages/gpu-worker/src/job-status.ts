@@ -27,6 +27,26 @@ export function readStatus(
   return ctx.storage.getJson(jobStatusKey(ref.tenant, ref.jobId), JobStatusSchema);
 }
 
+/** The stored status, or a queued one made on the fly for a message sent without the API. */
+function storedOrQueued(
+  ctx: HandlerContext,
+  ref: JobRef,
+  current: JobStatus | undefined,
+  total?: number,
+): JobStatus {
+  return (
+    current ??
+    queuedStatus({
+      jobId: ref.jobId,
+      tenant: ref.tenant,
+      kind: ref.kind,
+      total,
+      callbackUrl: ref.callbackUrl,
+      now: ctx.now(),
+    })
+  );
+}
+
 async function write(ctx: HandlerContext, status: JobStatus): Promise<JobStatus> {
   const parsed = JobStatusSchema.parse(status);
   await ctx.storage.putJson(jobStatusKey(parsed.tenant, parsed.jobId), parsed);
@@ -46,16 +66,7 @@ export async function startJob(
   const current = await readStatus(ctx, ref);
   if (current && isTerminal(current.state)) return undefined;
   const now = ctx.now().toISOString();
-  const base =
-    current ??
-    queuedStatus({
-      jobId: ref.jobId,
-      tenant: ref.tenant,
-      kind: ref.kind,
-      total,
-      callbackUrl: ref.callbackUrl,
-      now: ctx.now(),
-    });
+  const base = storedOrQueued(ctx, ref, current, total);
   return write(ctx, {
     ...base,
     callbackUrl: ref.callbackUrl ?? base.callbackUrl,
@@ -106,15 +117,7 @@ export async function failJob(
   const current = await readStatus(ctx, ref);
   if (current && isTerminal(current.state)) return current;
   const now = ctx.now().toISOString();
-  const base =
-    current ??
-    queuedStatus({
-      jobId: ref.jobId,
-      tenant: ref.tenant,
-      kind: ref.kind,
-      callbackUrl: ref.callbackUrl,
-      now: ctx.now(),
-    });
+  const base = storedOrQueued(ctx, ref, current);
   return write(ctx, {
     ...base,
     callbackUrl: ref.callbackUrl ?? base.callbackUrl,

@@ -4,6 +4,7 @@
  * lines each over plain Float32Arrays, and pulling an image library's float pipeline in for them
  * would cost more than it saves.
  */
+import { lumaBt601 } from "../image/grey.ts";
 import type { RgbImage } from "../image/types.ts";
 
 /** A single-channel float image, row-major. */
@@ -19,11 +20,7 @@ export interface GreyImage {
  */
 export function toGrey(image: RgbImage): GreyImage {
   const { width, height, data } = image;
-  const out = new Float32Array(width * height);
-  for (let i = 0, j = 0; i < out.length; i++, j += 3) {
-    out[i] = 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
-  }
-  return { width, height, data: out };
+  return { width, height, data: lumaBt601(data, width * height) };
 }
 
 /** A normalised 1-D Gaussian kernel of radius ceil(3 sigma) (99.7% of the mass). */
@@ -49,6 +46,7 @@ function reflect(i: number, n: number): number {
   return k;
 }
 
+// Not classic/filters.ts's gaussianSmooth (box passes, clamped borders): the baselines want OpenCV's.
 /**
  * Separable Gaussian smoothing with mirrored borders, so edges are not darkened (a zero border would
  * pull every border pixel below the Otsu threshold and bias the rules).
@@ -81,6 +79,7 @@ export function gaussianBlur(image: GreyImage, sigma: number): GreyImage {
   return { width, height, data: out };
 }
 
+// Same as classic/filters.ts's absLaplacian inside, but signed and with OpenCV's mirrored borders.
 /** The 4-neighbour Laplacian (up + down + left + right - 4 centre) with mirrored borders. */
 export function laplacian(image: GreyImage): GreyImage {
   const { width, height, data } = image;

@@ -132,6 +132,7 @@ export interface ResizeRegion {
   fullW: number;
 }
 
+// Not resize.ts's resizeFloatBilinear: computes only a crop (`region`); float32 weights (1 ulp apart).
 /**
  * Bilinear resize of a single-channel float map with F.interpolate(mode="bilinear",
  * align_corners=False) semantics (no antialias), the op SAM's mask post-processing uses. With

@@ -17,7 +17,7 @@ import {
 import type { Delivery, HandlerContext } from "../context.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
-import { readManifest } from "./eval-shard.ts";
+import { evaluationJobRef, readManifest } from "./eval-shard.ts";
 import type { HandlerResult } from "./result.ts";
 
 export async function handleEvalReduce(
@@ -26,12 +26,7 @@ export async function handleEvalReduce(
   delivery: Delivery,
 ): Promise<HandlerResult> {
   const manifest = await readManifest(ctx, msg.tenant, msg.evalId);
-  const ref = {
-    tenant: msg.tenant,
-    jobId: manifest.jobId,
-    kind: "evaluation" as const,
-    callbackUrl: manifest.callbackUrl,
-  };
+  const ref = evaluationJobRef(msg.tenant, manifest);
   const existing = await readStatus(ctx, ref);
   if (existing && isTerminal(existing.state)) return { outcome: "skipped" };
 

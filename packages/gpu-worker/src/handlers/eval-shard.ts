@@ -19,7 +19,7 @@ import {
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
 import { loadLabelled } from "../datasets.ts";
-import { readStatus, startJob } from "../job-status.ts";
+import { type JobRef, readStatus, startJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
 
@@ -46,6 +46,11 @@ export async function readManifest(
   return manifest;
 }
 
+/** The evaluation's job (its status, progress and callback), which every shard and the reduce share. */
+export function evaluationJobRef(tenant: string, manifest: EvaluationManifest): JobRef {
+  return { tenant, jobId: manifest.jobId, kind: "evaluation", callbackUrl: manifest.callbackUrl };
+}
+
 export async function handleEvalShard(
   ctx: HandlerContext,
   msg: EvalShardMessage,
@@ -59,12 +64,7 @@ export async function handleEvalShard(
       `evaluation "${msg.evalId}" has ${manifest.shards.length} shards, not ${msg.shard + 1}`,
     );
   }
-  const ref = {
-    tenant: msg.tenant,
-    jobId: manifest.jobId,
-    kind: "evaluation" as const,
-    callbackUrl: manifest.callbackUrl,
-  };
+  const ref = evaluationJobRef(msg.tenant, manifest);
   const status = await readStatus(ctx, ref);
   if (status && isTerminal(status.state)) return { outcome: "skipped" };
 

@@ -75,17 +75,9 @@ export function computePixelBlend(
       const dx = x - graph.centroidX[j];
       const dy = y - graph.centroidY[j];
       const w = Math.exp(-(dL * dL + da * da + db * db) * ic - (dx * dx + dy * dy) * is);
-      if (filled < BLEND_K) {
-        let k = filled++;
-        while (k > 1 && topW[k - 1] < w) {
-          topW[k] = topW[k - 1];
-          topNode[k] = topNode[k - 1];
-          k--;
-        }
-        topW[k] = w;
-        topNode[k] = j;
-      } else if (w > topW[BLEND_K - 1]) {
-        let k = BLEND_K - 1;
+      if (filled < BLEND_K || w > topW[BLEND_K - 1]) {
+        // Append while there is room, else replace the weakest; then sift up past weaker entries.
+        let k = filled < BLEND_K ? filled++ : BLEND_K - 1;
         while (k > 1 && topW[k - 1] < w) {
           topW[k] = topW[k - 1];
           topNode[k] = topNode[k - 1];

@@ -4,6 +4,7 @@
  * local contrast, relative darkness (shadow) and position. Each plane is standardised per image, so
  * the agent and the graph weights see comparable scales whatever the photo's exposure.
  */
+import { lumaBt601 } from "../../image/grey.ts";
 import type { RgbImage } from "../../image/types.ts";
 import { rgbToLab } from "./color.ts";
 import {
@@ -60,13 +61,6 @@ function logEnergy(plane: Plane, k: number): Plane {
   return mapPlane(plane, (v) => Math.log1p(k * v));
 }
 
-function greyOf(rgb: Float32Array, pixels: number): Float32Array {
-  const out = new Float32Array(pixels);
-  for (let i = 0, j = 0; i < pixels; i++, j += 3)
-    out[i] = 0.299 * rgb[j] + 0.587 * rgb[j + 1] + 0.114 * rgb[j + 2];
-  return out;
-}
-
 /**
  * Laplacian energy measured at a "detail" resolution (up to twice the working one) and pooled back
  * down: defocus shows in the highest frequencies, which the working-resolution shrink already blurs.
@@ -77,7 +71,7 @@ function detailLaplacianEnergy(image: RgbImage, work: { width: number; height: n
   const grey: Plane = {
     width: detail.width,
     height: detail.height,
-    data: greyOf(rgb, detail.width * detail.height),
+    data: lumaBt601(rgb, detail.width * detail.height),
   };
   const energy = gaussianSmooth(absLaplacian(grey), (2 * ENERGY_WINDOW * detail.width) / work.width);
   return resizeArea(energy.data, detail.width, detail.height, 1, work.width, work.height);

@@ -58,6 +58,7 @@ function boxVertical(src: Float32Array, dst: Float32Array, width: number, height
   }
 }
 
+// Not evaluation/filters.ts's gaussianBlur (exact kernel, reflect-101): O(pixels) at any sigma.
 /** Gaussian smoothing approximated by three box passes per axis; returns a new plane. */
 export function gaussianSmooth(plane: Plane, sigma: number): Plane {
   const { width, height } = plane;
@@ -90,6 +91,7 @@ export function gradientMagnitude(plane: Plane): Plane {
   return { width, height, data: out };
 }
 
+// evaluation/filters.ts's laplacian is signed, with mirrored borders; the two agree inside.
 /** Absolute 4-neighbour Laplacian (clamped borders): the classic defocus measure. */
 export function absLaplacian(plane: Plane): Plane {
   const { width, height, data } = plane;

@@ -42,6 +42,7 @@ function areaTaps(src: number, dst: number): Taps {
   return { start, count, weights: Float32Array.from(all), offsets };
 }
 
+// Not image/resize.ts's resizeFloatArea (float64, within 2e-7): float32 sums for the training encode.
 /**
  * Resize an interleaved image (`channels` values per pixel) to dstW x dstH by area averaging.
  * Returns float values (the caller rounds if it needs bytes).
