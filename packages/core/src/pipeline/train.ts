@@ -56,7 +56,12 @@ export interface TrainOptions {
   readonly ppoEpochs?: number;
   /** Adam learning rate of actor and critic (paper 1e-4). */
   readonly lr?: number;
-  /** Adam learning rate of the SRM (default: lr). */
+  /**
+   * Adam learning rate of the SRM. The paper gives one rate (1e-4, for the agent); at that rate the
+   * SRM of a 5-epoch run barely leaves its initialisation (saliency mIoU 3.4 vs 30.8 at 1e-3; blur
+   * 76.7 vs 78.2; glass 56.4 vs 62.0, 30 held-out images each), so the SRM gets its own default.
+   * @default 1e-3
+   */
   readonly srmLr?: number;
   readonly gamma?: number;
   readonly clip?: number;
@@ -143,7 +148,7 @@ export async function trainPolicy(
     epochs: options.epochs ?? 50,
     ppoEpochs: options.ppoEpochs ?? 20,
     lr: options.lr ?? 1e-4,
-    srmLr: options.srmLr ?? options.lr ?? 1e-4,
+    srmLr: options.srmLr ?? 1e-3,
     gamma: options.gamma ?? 0.99,
     clip: options.clip ?? 0.2,
     entropy: options.entropy ?? 0.01,

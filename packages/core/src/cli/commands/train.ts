@@ -85,7 +85,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
     .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
     .option("--lr <x>", "Adam learning rate of the agent (paper: 1e-4)")
-    .option("--srm-lr <x>", "Adam learning rate of the SRM (default: --lr)")
+    .option("--srm-lr <x>", "Adam learning rate of the SRM (default: the pipeline's, 1e-3)")
     .option("--seed <n>", "seed of the split and of training", "0")
     .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
     .option("--eval <n>", "score the trained policy on at most N held-out pairs (0: skip)", "30")
