@@ -149,7 +149,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   loading.stop();
 
   const training = bar(`${task.name}: train`, settings.epochs * trainSamples.length);
-  const { policy, info: policyInfo } = await obtainPolicy(task, trainSamples, segmenter, {
+  const { policy, info: obtained } = await obtainPolicy(task, trainSamples, segmenter, {
     dir: resolve(repo, args.policies, task.name),
     retrain: args.retrain,
     save: args.savePolicies,
@@ -164,6 +164,8 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
       }),
     onSkip: (reason) => process.stderr.write(`${reason}\n`),
   });
+  // The report names the policy folder relative to the repository, not this machine's absolute path.
+  const policyInfo = obtained.path ? { ...obtained, path: relative(repo, obtained.path) } : obtained;
   training.stop();
   const perSam = await perSamMethod(segmenter, trainSamples);
   trainSamples.length = 0; // training images are no longer needed: free them before the test loop
