@@ -7,9 +7,9 @@
 import { availableCells, cellCenter, type GridSpec, gridSide, pixelToCell } from "../agent/grid.ts";
 import type { ActorCritic } from "../agent/policy-net.ts";
 import type { Transition } from "../agent/ppo.ts";
-import { clickReward } from "../agent/reward.ts";
+import { clickReward, iouGainReward, type RewardKind, softIou } from "../agent/reward.ts";
 import { type Rng, sampleIndex } from "../agent/rng.ts";
-import { buildState, maskFromLowRes } from "../agent/state.ts";
+import { buildState, maskFromLowRes, poolMap } from "../agent/state.ts";
 import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { Srm } from "../srm/srm.ts";
 import { bestCandidate } from "./frame.ts";
@@ -34,6 +34,8 @@ export interface EpisodeOptions {
   readonly srmLr: number;
   /** Pass the previous best low-res logits as the decoder's mask input. */
   readonly useMaskInput: boolean;
+  /** Training reward (default "paper": +1 / -1 for a click on foreground / background). */
+  readonly reward?: RewardKind;
   /** Keep every step's low-res logits (inference output). */
   readonly keepStepMasks?: boolean;
 }
@@ -172,12 +174,17 @@ export async function runEpisode(
   };
   let current = await decode();
   const stepMasks: Float32Array[] = [];
+  // IoU of the current mask with the ground truth on the grid, for the "iou-gain" reward.
+  const iouGain = o.mode === "train" && o.reward === "iou-gain" && img.target !== undefined;
+  let currentIou = 0;
   const advance = (res: DecodeResult): Float32Array => {
     const logits = res.lowResLogits[bestCandidate(res)];
     if (o.keepStepMasks) stepMasks.push(logits);
     return timed("stateMs", () => {
       const { height: h, width: w } = img.features;
-      return buildState(img.features, maskFromLowRes(logits, res.lowResSize, h, w));
+      const mask = maskFromLowRes(logits, res.lowResSize, h, w);
+      if (iouGain) currentIou = softIou(poolMap(img.features, mask), img.target!);
+      return buildState(img.features, mask);
     });
   };
   state = advance(current);
@@ -187,6 +194,7 @@ export async function runEpisode(
   const actions: number[] = [];
   let rewardSum = 0;
   for (let t = 1; t <= o.steps && clicked.length < n; t++) {
+    const iouBefore = currentIou;
     const available = availableCells(o.grid, clicked);
     let action: number;
     let logProb = 0;
@@ -209,18 +217,21 @@ export async function runEpisode(
       label = score > 0.5 ? 1 : 0;
     }
     const point = cellCenter(o.grid, action, width, height);
-    const reward = img.groundTruth ? clickReward(img.groundTruth, point) : undefined;
+    let reward: number | undefined = img.groundTruth ? clickReward(img.groundTruth, point) : undefined;
     addPoint(t, action, point, label, score, reward);
     clicked.push(action);
     actions.push(action);
     const previous = current.lowResLogits[bestCandidate(current)];
     current = await decode(o.useMaskInput ? previous : undefined);
+    const nextState = advance(current);
+    // The trajectory keeps the click reward (it is written before the decode); PPO gets this one.
+    if (iouGain) reward = iouGainReward(iouBefore, currentIou);
     if (o.mode === "train") {
       trainSrm(state);
       transitions.push({ state, available, action, reward: reward ?? 0, logProb, value });
     }
     rewardSum += reward ?? 0;
-    state = advance(current);
+    state = nextState;
   }
   trainSrm(state, true);
   const bootstrap =

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { type GridSpec, gridSide, PAPER_GRID } from "../agent/grid.ts";
 import { createPpoOptimizer, ppoUpdate, type Transition } from "../agent/ppo.ts";
+import type { RewardKind } from "../agent/reward.ts";
 import { createRng, shuffled } from "../agent/rng.ts";
 import { computeFeatureStats } from "../agent/state.ts";
 import { AlignSamError } from "../errors.ts";
@@ -80,6 +81,8 @@ export interface TrainOptions {
    */
   readonly srmSchedule?: SrmSchedule;
   readonly useMaskInput?: boolean;
+  /** Training reward: "paper" (default; +1/-1 for a click on foreground) or "iou-gain". */
+  readonly reward?: RewardKind;
   readonly seed: number;
   readonly grid?: GridSpec;
   /** R = (S/P) * stateScale (default 1: the grid resolution; 2 quadruples the nets' cost). */
@@ -157,6 +160,7 @@ export async function trainPolicy(
     episodesPerUpdate: options.episodesPerUpdate ?? 5,
     srmSchedule: options.srmSchedule ?? "episode",
     useMaskInput: options.useMaskInput ?? false,
+    reward: options.reward ?? "paper",
   };
   const seg = options.segmenter;
   const timings: TrainTimings = {
@@ -240,6 +244,7 @@ export async function trainPolicy(
             srmSchedule: hp.srmSchedule,
             srmLr: hp.srmLr,
             useMaskInput: hp.useMaskInput,
+            reward: hp.reward,
           },
         );
         episode++;

@@ -50,6 +50,8 @@ export const HyperparametersSchema = z.object({
   episodesPerUpdate: z.number().int().positive(),
   srmSchedule: z.enum(["action", "episode"]),
   useMaskInput: z.boolean(),
+  /** Absent in cards written before the option existed: the paper's reward. */
+  reward: z.enum(["paper", "iou-gain"]).optional(),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 

@@ -30,6 +30,7 @@ interface TrainFlags {
   steps?: string;
   lr?: string;
   srmLr?: string;
+  reward?: string;
   seed: string;
   prior?: string;
   eval: string;
@@ -72,6 +73,22 @@ function learningRate(
   return { [key]: n };
 }
 
+const REWARDS = ["paper", "iou-gain"] as const;
+
+function rewardOption(value: string | undefined): (typeof REWARDS)[number] {
+  const v = value ?? "paper";
+  if (!(REWARDS as readonly string[]).includes(v)) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `--reward must be one of: ${REWARDS.join(", ")}; got "${v}"`,
+      {
+        valid: [...REWARDS],
+      },
+    );
+  }
+  return v as (typeof REWARDS)[number];
+}
+
 /** Registers `train`. */
 export function registerTrainCommand(program: Command): void {
   program
@@ -85,6 +102,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
     .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
     .option("--lr <x>", "Adam learning rate of the agent (paper: 1e-4)")
+    .option("--reward <kind>", "agent reward: paper (+1/-1 click on foreground) or iou-gain", "paper")
     .option("--srm-lr <x>", "Adam learning rate of the SRM (default: the pipeline's, 1e-3)")
     .option("--seed <n>", "seed of the split and of training", "0")
     .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
@@ -109,6 +127,7 @@ export function registerTrainCommand(program: Command): void {
             steps: optionalInt(flags.steps, "--steps"),
             ...learningRate(flags.lr, "--lr", "lr"),
             ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
+            reward: rewardOption(flags.reward),
           };
           checkPriorFlags(task.branch, task.name, flags);
           const out = flags.out ?? defaultPolicyDir(task.name);
