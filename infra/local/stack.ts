@@ -23,6 +23,18 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 const WORKER_ENTRY = resolve(REPO_ROOT, "packages/gpu-worker/src/main.ts");
 const API_ENTRY = resolve(REPO_ROOT, "packages/api/src/entry/node.ts");
 
+/**
+ * Tenant of API requests without an Authorization header on the local stack, so curl examples and
+ * the playground work with no key (production leaves ALIGNSAM_ANONYMOUS_TENANT unset).
+ */
+export const LOCAL_ANONYMOUS_TENANT = "local";
+
+/**
+ * API requests per minute per key on the local stack: far above the service default (120), so
+ * polling loops of tests and the playground are not throttled. ALIGNSAM_RATE_LIMIT_PER_MINUTE wins.
+ */
+const LOCAL_RATE_LIMIT_PER_MINUTE = "6000";
+
 export interface LocalStackOptions {
   /** Emulator port; 0 picks a free one. @default 4566 */
   emulatorPort?: number;
@@ -44,6 +56,11 @@ export interface LocalStackOptions {
   workerEnv?: Record<string, string>;
   /** Extra environment for the API process. */
   apiEnv?: Record<string, string>;
+  /**
+   * ALIGNSAM_ANONYMOUS_TENANT of the API; "" makes every /v1 request need an API key.
+   * @default ALIGNSAM_ANONYMOUS_TENANT, else LOCAL_ANONYMOUS_TENANT ("local")
+   */
+  anonymousTenant?: string;
   /** Where prefixed log lines go. @default process.stdout */
   log?: (line: string) => void;
   /** ms to wait for each child to report ready. @default 30000 */
@@ -274,6 +291,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           PORT: String(port),
           ALIGNSAM_API_HOST: "127.0.0.1",
           ALIGNSAM_PUBLIC_BASE_URL: apiUrl,
+          ALIGNSAM_ANONYMOUS_TENANT:
+            options.anonymousTenant ?? process.env.ALIGNSAM_ANONYMOUS_TENANT ?? LOCAL_ANONYMOUS_TENANT,
+          ALIGNSAM_RATE_LIMIT_PER_MINUTE:
+            process.env.ALIGNSAM_RATE_LIMIT_PER_MINUTE ?? LOCAL_RATE_LIMIT_PER_MINUTE,
           ...options.apiEnv,
         },
         () => false,

@@ -6,7 +6,7 @@
 import { datasetPrefix, signedHeaders } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../infra/local/stack.ts";
+import { LOCAL_ANONYMOUS_TENANT, type LocalStack } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
 import { type E2eStack, postSegmentForm, putSceneDataset, startE2eStack, waitFor } from "./harness.ts";
 
@@ -37,12 +37,19 @@ describe("API + worker on the local stack", () => {
       },
     });
     stack = e2e.stack;
-    await putSceneDataset(e2e.c, "discs", "d", DATASET_SIZE, (i) => ({
-      seed: i + 3,
-      cx: 0.35 + 0.08 * i,
-      cy: 0.45,
-      r: 0.22 + 0.02 * i,
-    }));
+    await putSceneDataset(
+      e2e.c,
+      "discs",
+      "d",
+      DATASET_SIZE,
+      (i) => ({
+        seed: i + 3,
+        cx: 0.35 + 0.08 * i,
+        cy: 0.45,
+        r: 0.22 + 0.02 * i,
+      }),
+      LOCAL_ANONYMOUS_TENANT,
+    );
   });
 
   afterAll(async () => {
@@ -63,7 +70,7 @@ describe("API + worker on the local stack", () => {
   it("trains through the signed retraining webhook, then segments an uploaded image with the new policy", async () => {
     const body = JSON.stringify({
       task: "saliency",
-      dataset: datasetPrefix("public", "discs"),
+      dataset: datasetPrefix(LOCAL_ANONYMOUS_TENANT, "discs"),
       heldOutFraction: 0.3,
       options: { episodes: 1, steps: 3, ppoEpochs: 2 },
     });
@@ -97,7 +104,7 @@ describe("API + worker on the local stack", () => {
     const posted = await api("/v1/evaluations", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ task: "saliency", dataset: datasetPrefix("public", "discs") }),
+      body: JSON.stringify({ task: "saliency", dataset: datasetPrefix(LOCAL_ANONYMOUS_TENANT, "discs") }),
     });
     expect(posted.status).toBe(202);
     const accepted = (await posted.json()) as {
@@ -115,5 +122,18 @@ describe("API + worker on the local stack", () => {
     expect(view.summary?.images).toBe(DATASET_SIZE);
     expect(view.summary?.metrics.MAE).toBeGreaterThanOrEqual(0);
     expect(view.summary?.metrics.MAE).toBeLessThanOrEqual(1);
+  });
+
+  it("metered the work above once per unit, for the tenant that asked for it", async () => {
+    const usage = (await (await api("/v1/usage")).json()) as {
+      tenant: string;
+      byKind: Record<string, { records: number; images: number; steps: number; modelSeconds: number }>;
+    };
+    expect(usage.tenant).toBe(LOCAL_ANONYMOUS_TENANT);
+    expect(usage.byKind.train).toMatchObject({ records: 1, images: DATASET_SIZE });
+    expect(usage.byKind.segment).toMatchObject({ records: 1, images: 1 });
+    expect(usage.byKind.segment.steps).toBeGreaterThanOrEqual(3);
+    expect(usage.byKind.segment.modelSeconds).toBeGreaterThan(0);
+    expect(usage.byKind["evaluation-image"]).toMatchObject({ records: DATASET_SIZE, images: DATASET_SIZE });
   });
 });

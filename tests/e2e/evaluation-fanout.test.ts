@@ -33,6 +33,8 @@ describe("evaluation fan-out over worker processes", () => {
       api: true,
       workers: 2,
       apiEnv: { ALIGNSAM_EVALUATION_SHARD_SIZE: String(SHARD_SIZE) },
+      // Anonymous requests act as "public", the tenant of the train job queued directly below.
+      anonymousTenant: "public",
       // Each shard's first delivery holds its worker a moment, so the other worker takes the next
       // shard and the shards finish one by one rather than all at once.
       workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1", ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS: "700" },
@@ -116,6 +118,13 @@ describe("evaluation fan-out over worker processes", () => {
     expect(summary).toMatchObject({ images: IMAGES, failed: 0 });
     const report = await c.getText(`${prefix}report.md`);
     expect(report).toContain(`${IMAGES} images scored, 0 failed`);
+    // The self-contained HTML report beside it, linked from GET /v1/evaluations/{id}.
+    expect(objects.filter((k) => k.endsWith("/report.html"))).toEqual([`${prefix}report.html`]);
+    const view = (await api(`/v1/evaluations/${accepted.evaluationId}`)) as {
+      reports: Record<string, { url: string }>;
+    };
+    const html = await (await fetch(view.reports["report.html"].url)).text();
+    expect(html).toContain(`<figure data-section="histogram" data-images="${IMAGES}">`);
     // The reduce ran (two shards finishing at the same instant may both enqueue one; the second
     // finds the job finished, or rewrites the same objects).
     const reduces = e2e.logs.filter((l) => l.includes('"type":"eval-reduce"') && l.includes('"msg":"done"'));

@@ -121,7 +121,8 @@ export async function startE2eStack(
 
 /**
  * Upload `count` generated scenes as a labelled dataset (`images/<stem><i>.png`, `masks/...`) under
- * the public tenant, the layout training and evaluation jobs read.
+ * a tenant (default: public, the tenant of queue messages that name none), the layout training and
+ * evaluation jobs read.
  */
 export async function putSceneDataset(
   c: Clients,
@@ -129,8 +130,9 @@ export async function putSceneDataset(
   stem: string,
   count: number,
   sceneFor: (i: number) => SceneOptions,
+  tenant = "public",
 ): Promise<void> {
-  const prefix = datasetPrefix("public", datasetId);
+  const prefix = datasetPrefix(tenant, datasetId);
   for (let i = 0; i < count; i++) {
     const f = await sceneFixture(sceneFor(i));
     await c.put(`${prefix}images/${stem}${i}.png`, f.image);

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { jobResultKey } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../infra/local/stack.ts";
+import { LOCAL_ANONYMOUS_TENANT, REPO_ROOT } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
 import { type E2eStack, putSceneDataset, startE2eStack } from "./harness.ts";
 
@@ -21,7 +21,7 @@ const README = resolve(REPO_ROOT, "README.md");
 const DOC_BASE_URL = "http://localhost:3000";
 const WEBHOOK_SECRET = "readme-webhook-secret-0123456789";
 const DATASET_SIZE = 6;
-const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate", "readme-segment"];
+const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate", "usage", "readme-segment"];
 
 const missingTools = ["curl", "jq", "openssl"].filter(
   (tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0,
@@ -60,12 +60,15 @@ describe.skipIf(missingTools.length > 0)(
         workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
       });
       // The labelled set the page tells the reader to upload (with the AWS CLI) before retraining.
-      await putSceneDataset(e2e.c, "discs", "d", DATASET_SIZE, (i) => ({
-        seed: i + 11,
-        cx: 0.3 + 0.07 * i,
-        cy: 0.5,
-        r: 0.2 + 0.02 * i,
-      }));
+      // In the tenant of the page's key-less requests (the local stack's anonymous tenant).
+      await putSceneDataset(
+        e2e.c,
+        "discs",
+        "d",
+        DATASET_SIZE,
+        (i) => ({ seed: i + 11, cx: 0.3 + 0.07 * i, cy: 0.5, r: 0.2 + 0.02 * i }),
+        LOCAL_ANONYMOUS_TENANT,
+      );
       cwd = await mkdtemp(join(tmpdir(), "alignsam-readme-"));
       await writeFile(join(cwd, "scene.png"), (await sceneFixture({ seed: 99 })).image);
     });
@@ -116,7 +119,7 @@ describe.skipIf(missingTools.length > 0)(
       }
       // The mask fetched through the presigned URL is the job's mask, byte for byte.
       const downloaded = new Uint8Array(await readFile(join(cwd, "mask.png")));
-      expect(downloaded).toEqual(await e2e.c.get(jobResultKey("public", jobId!, "mask.png")));
+      expect(downloaded).toEqual(await e2e.c.get(jobResultKey(LOCAL_ANONYMOUS_TENANT, jobId!, "mask.png")));
       const meta = await sharp(downloaded).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(["png", 160, 120]);
 
@@ -129,6 +132,14 @@ describe.skipIf(missingTools.length > 0)(
       expect(out.evaluate).toMatch(/"done": 3,\s*"total": 3/);
       expect(out.evaluate).toContain("# Evaluation");
       expect(out.evaluate).toContain(`${DATASET_SIZE} images scored, 0 failed`);
+
+      // One training run, two segmented images (segment, upload), one record per evaluated image.
+      expect(JSON.parse(out.usage)).toEqual({
+        tenant: LOCAL_ANONYMOUS_TENANT,
+        train: 1,
+        segmented: 2,
+        evaluated: DATASET_SIZE,
+      });
 
       expect(out["readme-segment"]).toContain('{"ok":true}');
       const readmeMask = await sharp(await readFile(join(cwd, "mask.png"))).metadata();

@@ -44,7 +44,12 @@ describe("segment job parity with the core pipeline", () => {
   let policyDir: string;
 
   beforeAll(async () => {
-    e2e = await startE2eStack({ api: true, workers: 1, workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" } });
+    e2e = await startE2eStack({
+      api: true,
+      workers: 1,
+      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
+      anonymousTenant: "public", // the tenant its status reads below
+    });
     ({ stack, c } = e2e);
     await putSceneDataset(c, "parity", "p", 5, (i) => ({
       seed: i + 21,

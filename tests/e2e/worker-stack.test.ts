@@ -42,6 +42,7 @@ const RESULT_FILES = [
   "overlay.png",
   "probability.png",
   "rle.json",
+  "steps.json",
   "trajectory.json",
 ];
 
@@ -65,6 +66,8 @@ describe("worker on the local stack", () => {
         ALIGNSAM_RETRY_DELAY_SECONDS: "1",
         ALIGNSAM_SHUTDOWN_GRACE_SECONDS: "2",
         ALIGNSAM_CALLBACK_SECRET: SECRET,
+        // The callback receiver is on loopback over http: allowed for local testing only.
+        ALIGNSAM_ALLOW_PRIVATE_CALLBACKS: "1",
       },
     });
     ({ stack, c, logs } = e2e);

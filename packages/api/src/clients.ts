@@ -6,6 +6,17 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ApiConfig } from "./config.ts";
 
+/**
+ * The API answers people waiting on a request: when S3 or SQS is down it must say 503 within a few
+ * seconds, not after the SDK's default retries and unbounded socket waits. Two attempts, a short
+ * connect timeout, and a socket timeout long enough for a 10 MiB PUT.
+ */
+const API_PATH_CLIENT_OPTIONS = {
+  maxAttempts: 2,
+  retryMode: "standard",
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
+} as const;
+
 /** Emulators accept any credentials; the SDK still needs some to sign with. */
 const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -13,6 +24,7 @@ export function createClients(config: ApiConfig): { s3: S3Client; sqs: SQSClient
   const s3Endpoint = config.s3Endpoint;
   const sqsEndpoint = config.sqsEndpoint ?? s3Endpoint;
   const s3 = new S3Client({
+    ...API_PATH_CLIENT_OPTIONS,
     region: config.region,
     ...(s3Endpoint
       ? {
@@ -23,6 +35,7 @@ export function createClients(config: ApiConfig): { s3: S3Client; sqs: SQSClient
       : { forcePathStyle: config.s3ForcePathStyle ?? false }),
   });
   const sqs = new SQSClient({
+    ...API_PATH_CLIENT_OPTIONS,
     region: config.region,
     ...(sqsEndpoint ? { endpoint: sqsEndpoint, credentials: EMULATOR_CREDENTIALS } : {}),
   });

@@ -3,7 +3,7 @@
  * misconfigured deployment fails at boot with a message naming the variable instead of on the first
  * request.
  */
-import { maskSecrets, readEnvConfig, SHARED_SERVICE_ENV } from "@alignsam/core/light";
+import { KeySegmentSchema, maskSecrets, readEnvConfig, SHARED_SERVICE_ENV } from "@alignsam/core/light";
 import { z } from "zod";
 
 export const ApiConfigSchema = z.object({
@@ -53,6 +53,15 @@ export const ApiConfigSchema = z.object({
   maxEvaluationImages: z.coerce.number().int().positive().default(5000),
   /** Images per evaluation shard (one SQS message each). @default 25 */
   evaluationShardSize: z.coerce.number().int().positive().default(25),
+  /**
+   * Tenant of requests that carry no Authorization header (local/dev only; `npm start` sets
+   * "local"). Absent: every /v1 request needs `Authorization: Bearer <key>` (webhooks excepted).
+   */
+  anonymousTenant: KeySegmentSchema.optional(),
+  /** Requests per minute per API key (anonymous: per tenant), counted by each API instance. @default 120 */
+  rateLimitPerMinute: z.coerce.number().int().positive().default(120),
+  /** Seconds an API instance caches a key lookup (so a revocation takes up to this long). @default 10 */
+  keyCacheSeconds: z.coerce.number().int().min(0).max(3600).default(10),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
@@ -69,6 +78,9 @@ export const API_ENV = {
   presignExpirySeconds: "ALIGNSAM_PRESIGN_EXPIRY_SECONDS",
   maxEvaluationImages: "ALIGNSAM_MAX_EVALUATION_IMAGES",
   evaluationShardSize: "ALIGNSAM_EVALUATION_SHARD_SIZE",
+  anonymousTenant: "ALIGNSAM_ANONYMOUS_TENANT",
+  rateLimitPerMinute: "ALIGNSAM_RATE_LIMIT_PER_MINUTE",
+  keyCacheSeconds: "ALIGNSAM_KEY_CACHE_SECONDS",
 } as const satisfies Record<keyof ApiConfig, string>;
 
 const SECRET_FIELDS: ReadonlySet<keyof ApiConfig> = new Set(["webhookSecret"]);

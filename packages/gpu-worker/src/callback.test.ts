@@ -39,7 +39,9 @@ describe("completion callbacks", () => {
 
   it("posts the status with a signature the receiver verifies", async () => {
     const r = await receiver([204]);
-    expect(await sendCallback(r.url, status, quiet, { secret: "callback-secret-123456" })).toBe(true);
+    expect(
+      await sendCallback(r.url, status, quiet, { secret: "callback-secret-123456", allowPrivate: true }),
+    ).toBe(true);
     expect(r.got).toHaveLength(1);
     expect(r.got[0].ok).toBe(true);
     expect(JSON.parse(r.got[0].body).jobId).toBe("j1");
@@ -48,11 +50,55 @@ describe("completion callbacks", () => {
   it("retries a 503 and stops at once on a 400", async () => {
     const flaky = await receiver([503, 200]);
     expect(
-      await sendCallback(flaky.url, status, quiet, { secret: "callback-secret-123456", backoffMs: 1 }),
+      await sendCallback(flaky.url, status, quiet, {
+        secret: "callback-secret-123456",
+        backoffMs: 1,
+        allowPrivate: true,
+      }),
     ).toBe(true);
     expect(flaky.got).toHaveLength(2);
     const refusing = await receiver([400]);
-    expect(await sendCallback(refusing.url, status, quiet, { backoffMs: 1 })).toBe(false);
+    expect(await sendCallback(refusing.url, status, quiet, { backoffMs: 1, allowPrivate: true })).toBe(false);
     expect(refusing.got).toHaveLength(1);
+  });
+
+  it("does not follow a redirect", async () => {
+    const redirecting = await receiver([302]);
+    expect(await sendCallback(redirecting.url, status, quiet, { backoffMs: 1, allowPrivate: true })).toBe(
+      false,
+    );
+    expect(redirecting.got).toHaveLength(1);
+  });
+
+  it("refuses loopback and http without ALIGNSAM_ALLOW_PRIVATE_CALLBACKS, sending nothing", async () => {
+    const r = await receiver([204]);
+    const lines: string[] = [];
+    const log = jsonLogger({}, (l) => lines.push(l));
+    expect(await sendCallback(r.url, status, log, { backoffMs: 1, allowPrivate: false })).toBe(false);
+    const https = r.url.replace("http://", "https://");
+    expect(await sendCallback(https, status, log, { backoffMs: 1, allowPrivate: false })).toBe(false);
+    expect(r.got).toHaveLength(0);
+    expect(lines.join("\n")).toContain("callback refused by address policy");
+  });
+
+  it("refuses a name that resolves to loopback when it connects (DNS rebinding)", async () => {
+    const r = await receiver([204]);
+    const port = new URL(r.url).port;
+    const lines: string[] = [];
+    const log = jsonLogger({}, (l) => lines.push(l));
+    let lookups = 0;
+    const rebinding = async () => {
+      lookups++;
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+    const ok = await sendCallback(`https://hooks.rebind.example:${port}/cb`, status, log, {
+      allowPrivate: false,
+      resolve: rebinding,
+      backoffMs: 1,
+    });
+    expect(ok).toBe(false);
+    expect(lookups).toBe(1);
+    expect(r.got).toHaveLength(0);
+    expect(lines.join("\n")).toContain("resolves to 127.0.0.1");
   });
 });

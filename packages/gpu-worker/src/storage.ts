@@ -13,6 +13,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import type { z } from "zod";
+import { injectS3PutFaults, type S3FaultPlan, s3FaultPlanFromEnv } from "./faults.ts";
 
 export interface StorageOptions {
   bucket: string;
@@ -25,6 +26,11 @@ export interface StorageOptions {
   writeAttempts?: number;
   /** First backoff of those extra attempts, doubled each time. @default 250 */
   writeBackoffMs?: number;
+  /**
+   * Test-only fault injection (./faults.ts): fail the first PutObject calls on purpose.
+   * @default read from ALIGNSAM_FAULT_S3_PUT_FAILURES / ALIGNSAM_FAULT_S3_PUT_KEY; off when unset
+   */
+  faults?: S3FaultPlan;
 }
 
 /** The storage operations handlers use; one S3 implementation, an interface so faults can be injected. */
@@ -74,6 +80,8 @@ export function createS3Storage(options: StorageOptions): Storage & { client: S3
     maxAttempts: options.maxAttempts ?? 4,
     retryMode: "standard",
   });
+  const faults = options.faults ?? s3FaultPlanFromEnv();
+  if (faults && faults.putFailures > 0) injectS3PutFaults(client, faults);
   const bucket = options.bucket;
   const writeAttempts = options.writeAttempts ?? 3;
   const writeBackoffMs = options.writeBackoffMs ?? 250;

@@ -111,7 +111,11 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
       : log.error("queue error", { error: e.message }),
   );
   consumer.on("processing_error", (e, m) =>
-    log.warn("message left for redelivery", { messageId: m.MessageId, error: e.message }),
+    log.warn("message left for redelivery", {
+      messageId: m.MessageId,
+      jobId: jobIdOf(m.Body),
+      error: e.message,
+    }),
   );
 
   return {
@@ -149,4 +153,14 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
       return { finished, released: left.length };
     },
   };
+}
+
+/** The job id of a raw message body, for log lines about messages that failed before dispatch. */
+function jobIdOf(body: string | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(body ?? "") as { jobId?: unknown }).jobId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,10 @@ export type HttpOnlyErrorCode =
   | "SIGNATURE_REPLAYED"
   | "WEBHOOK_DISABLED"
   | "QUEUE_UNAVAILABLE"
+  | "UNAVAILABLE"
+  | "UNAUTHORIZED"
+  | "QUOTA_EXCEEDED"
+  | "RATE_LIMITED"
   | "INTERNAL";
 export type ApiErrorCode = AlignSamErrorCode | HttpOnlyErrorCode;
 
@@ -66,6 +70,7 @@ const CORE_STATUS: Partial<Record<AlignSamErrorCode, ContentfulStatusCode>> = {
   IMAGE_TOO_LARGE: 413,
   UNKNOWN_TASK: 400,
   INVALID_ARGUMENT: 400,
+  CALLBACK_FORBIDDEN: 400,
   TEXT_UNSUPPORTED: 400,
   DATASET_NOT_FOUND: 404,
   DATASET_MISMATCH: 400,
@@ -73,9 +78,44 @@ const CORE_STATUS: Partial<Record<AlignSamErrorCode, ContentfulStatusCode>> = {
   POLICY_INCOMPATIBLE: 409,
 };
 
+/** Seconds a client should wait before retrying a 503 caused by storage or the queue. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Codes whose 503 means "a dependency is down, try again": they carry Retry-After. */
+const RETRYABLE_CODES: ReadonlySet<ApiErrorCode> = new Set(["UNAVAILABLE", "QUEUE_UNAVAILABLE"]);
+
+const NETWORK_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|UND_ERR)/;
+
+/**
+ * True when an AWS SDK call failed for want of the service (connection refused or reset, timeout,
+ * throttling, a 5xx) after the SDK's own bounded retries: the request was fine, storage was not.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  const e = err as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: unknown;
+  } | null;
+  if (!e || typeof e !== "object") return false;
+  if (typeof e.code === "string" && NETWORK_CODES.test(e.code)) return true;
+  if (e.name === "TimeoutError" || e.name === "RequestTimeout" || /Throttl|SlowDown/.test(e.name ?? "")) {
+    return true;
+  }
+  if (e.$fault === "server" || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return e.cause !== undefined && e.cause !== err && isDependencyOutage(e.cause);
+}
+
 /** Turn anything thrown into an HttpError, keeping internals out of the message of a 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (isDependencyOutage(err)) {
+    return new HttpError(503, "UNAVAILABLE", "storage or the job queue is unavailable; retry shortly", {
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
+  }
   if (err instanceof AlignSamError) {
     return new HttpError(CORE_STATUS[err.code] ?? 500, err.code, err.message, err.details);
   }
@@ -83,7 +123,11 @@ export function toHttpError(err: unknown): HttpError {
     const status = err.status as ContentfulStatusCode;
     if (status === 413) return new HttpError(413, "PAYLOAD_TOO_LARGE", "request body is too large");
     if (status === 415) {
-      return new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `unsupported Content-Type: ${err.message}`);
+      return new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "unsupported Content-Type; send the type the route documents in GET /openapi.json (application/json, or multipart/form-data for an image upload)",
+      );
     }
     if (status === 400 && /json/i.test(err.message)) {
       return new HttpError(400, "INVALID_JSON", "request body is not valid JSON");
@@ -105,6 +149,8 @@ export function errorResponse(c: Context, err: HttpError): Response {
       ...(err.details === undefined ? {} : { details: err.details }),
     },
   };
+  if (err.status === 503 && RETRYABLE_CODES.has(err.code))
+    c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   return c.json(body, err.status);
 }
 
@@ -128,7 +174,7 @@ export function errorResponses(...statuses: ContentfulStatusCode[]) {
     413: "body too large",
     415: "unsupported media type",
     409: "conflict",
-    503: "webhook not configured",
+    503: "storage or queue unavailable (Retry-After), or webhook not configured",
   };
   return Object.fromEntries(
     statuses.map((s) => [

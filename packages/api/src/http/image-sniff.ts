@@ -112,6 +112,7 @@ function sniffWebp(bytes: Uint8Array, view: DataView): SniffedImage {
 function describeUnknown(bytes: Uint8Array): string {
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
   if (head.startsWith("<svg") || (head.startsWith("<?xml") && head.includes("<svg"))) return "SVG";
+  if (head.startsWith("<!doctype html") || head.startsWith("<html")) return "HTML";
   if (head.startsWith("gif8")) return "GIF";
   if (head.startsWith("%pdf")) return "PDF";
   return "an unrecognised format";

@@ -21,3 +21,17 @@ export function limitBody(maxSize: number, what: string): MiddlewareHandler {
     },
   });
 }
+
+/** Paths whose body may be an image (multipart); every other route takes small JSON or nothing. */
+const IMAGE_BODY_PATHS: ReadonlySet<string> = new Set(["/v1/segment"]);
+
+/**
+ * The app-wide backstop: every route, including ones added later without their own limit, refuses
+ * a body past `maxJsonBytes` (or the image limit plus multipart overhead on image routes) while it
+ * streams in. Routes keep their own, possibly tighter, limits.
+ */
+export function limitEveryBody(limits: { maxImageBytes: number; maxJsonBytes: number }): MiddlewareHandler {
+  const image = limitBody(limits.maxImageBytes + MULTIPART_OVERHEAD_BYTES, "the request body");
+  const json = limitBody(limits.maxJsonBytes, "the request body");
+  return (c, next) => (IMAGE_BODY_PATHS.has(new URL(c.req.url).pathname) ? image : json)(c, next);
+}

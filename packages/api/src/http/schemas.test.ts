@@ -1,29 +1,36 @@
-import { describe, expect, it } from "vitest";
-import { CallbackUrlSchema, isInternalHost } from "./schemas.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { CallbackUrlSchema } from "./schemas.ts";
 
 describe("callback URLs", () => {
+  afterEach(() => {
+    delete process.env.ALIGNSAM_ALLOW_PRIVATE_CALLBACKS;
+  });
+
   it.each([
-    "localhost",
-    "api.localhost",
-    "127.0.0.1",
-    "10.1.2.3",
-    "169.254.169.254",
-    "172.20.0.1",
-    "192.168.1.1",
-    "[::1]",
-    "[fd00::1]",
-    "[fe80::1]",
-    "metadata.google.internal",
-  ])("treats %s as internal", (host) => expect(isInternalHost(host)).toBe(true));
+    "https://localhost/x",
+    "https://api.localhost/x",
+    "https://127.0.0.1/x",
+    "https://10.1.2.3/x",
+    "https://169.254.169.254/latest/meta-data",
+    "https://100.64.1.1/x",
+    "https://[::1]/x",
+    "https://[fd00::1]/x",
+    "https://[::ffff:127.0.0.1]/x",
+    "https://metadata.google.internal/x",
+    "http://hooks.example.com/x",
+    "https://localhost./x",
+  ])("refuses %s", async (url) => {
+    expect((await CallbackUrlSchema.safeParseAsync(url)).success).toBe(false);
+  });
 
-  it.each(["example.com", "8.8.8.8", "172.32.0.1", "[2001:db8::1]", "hooks.slack.com"])(
-    "treats %s as external",
-    (host) => expect(isInternalHost(host)).toBe(false),
-  );
+  it("accepts a public https URL", async () => {
+    expect((await CallbackUrlSchema.safeParseAsync("https://8.8.8.8/x")).success).toBe(true);
+    expect((await CallbackUrlSchema.safeParseAsync("https://[2606:4700:4700::1111]/x")).success).toBe(true);
+  });
 
-  it("accepts a public https URL and refuses http or an internal host", () => {
-    expect(CallbackUrlSchema.safeParse("https://hooks.example.com/x").success).toBe(true);
-    expect(CallbackUrlSchema.safeParse("http://hooks.example.com/x").success).toBe(false);
-    expect(CallbackUrlSchema.safeParse("https://169.254.169.254/latest/meta-data").success).toBe(false);
+  it("accepts a loopback http receiver only with ALIGNSAM_ALLOW_PRIVATE_CALLBACKS=1", async () => {
+    expect((await CallbackUrlSchema.safeParseAsync("http://127.0.0.1:9000/cb")).success).toBe(false);
+    process.env.ALIGNSAM_ALLOW_PRIVATE_CALLBACKS = "1";
+    expect((await CallbackUrlSchema.safeParseAsync("http://127.0.0.1:9000/cb")).success).toBe(true);
   });
 });

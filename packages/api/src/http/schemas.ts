@@ -2,51 +2,30 @@
  * Request and response pieces several routes share. Shapes that cross into the queue or S3 are the
  * core's (`@alignsam/core/light`); these only describe the HTTP surface.
  */
-import { KeySegmentSchema } from "@alignsam/core/light";
+import { allowPrivateCallbacks, assertCallbackAllowed, KeySegmentSchema } from "@alignsam/core/light";
 import { z } from "@hono/zod-openapi";
 
 /**
- * Hosts a callback must not name: loopback, link-local (cloud metadata), private and unique-local
- * address literals. A name that resolves to such an address can only be caught where the request is
- * made (the worker); this refuses the obvious cases at the door.
+ * Callbacks carry job results off-site: https only, and never to a loopback, private, link-local,
+ * CGNAT, multicast or otherwise non-public address, checked on the literal and on what the host
+ * name resolves to now (the worker checks again on connecting, against DNS rebinding).
+ * `ALIGNSAM_ALLOW_PRIVATE_CALLBACKS=1` (read per request) lifts this for local testing only.
  */
-export function isInternalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal")) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  if (host.includes(":")) {
-    return (
-      host === "::" ||
-      host === "::1" ||
-      /^f[cd]/.test(host) ||
-      /^fe[89ab]/.test(host) ||
-      host.startsWith("::ffff:")
-    );
-  }
-  return false;
-}
-
-/** Callbacks carry job results off-site: https only, so they cannot be read on the wire, and never internal. */
 export const CallbackUrlSchema = z
-  .url({ protocol: /^https$/, error: "callbackUrl must be an https:// URL" })
+  .string()
   .max(2048)
-  .refine(
-    (u) => !isInternalHost(new URL(u).hostname),
-    "callbackUrl must not point at a loopback, private or link-local host",
-  )
-  .openapi({ example: "https://example.com/alignsam/callback" });
+  .superRefine(async (url, ctx) => {
+    try {
+      await assertCallbackAllowed(url, { allowPrivate: allowPrivateCallbacks() });
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: e instanceof Error ? e.message : String(e) });
+    }
+  })
+  .openapi({
+    format: "uri",
+    example: "https://example.com/alignsam/callback",
+    description: "https URL on a public address; receives the signed terminal status",
+  });
 
 export const TaskFieldSchema = z
   .string()

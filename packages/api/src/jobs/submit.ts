@@ -6,6 +6,7 @@
 import { type JobMessageInput, type JobStatus, JobStatusSchema, jobStatusKey } from "@alignsam/core/light";
 import type { RouteContext } from "../http/context.ts";
 import { HttpError } from "../http/errors.ts";
+import { apiLog } from "../http/logger.ts";
 import { publicUrl } from "../http/public-url.ts";
 import { sendJobs } from "../queue/send-jobs.ts";
 
@@ -28,7 +29,7 @@ export async function submitJob(
       error: { code: "QUEUE_UNAVAILABLE", message: "the job could not be enqueued; submit it again" },
     });
     await ctx.store.putJson(key, failed).catch(() => undefined);
-    console.error(JSON.stringify({ msg: "enqueue failed", jobId: status.jobId, error: String(err) }));
+    apiLog.error("enqueue failed", { jobId: status.jobId, error: String(err) });
     throw new HttpError(503, "QUEUE_UNAVAILABLE", "the job queue is unavailable; try again shortly", {
       jobId: status.jobId,
     });

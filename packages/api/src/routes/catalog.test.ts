@@ -50,19 +50,24 @@ describe("catalog routes, errors and request ids", () => {
         "/v1/evaluations",
         "/v1/evaluations/{id}",
         "/v1/jobs/{id}",
+        "/v1/jobs/{id}/results/{name}",
         "/v1/policies/{task}",
         "/v1/segment",
         "/v1/tasks",
         "/v1/uploads",
+        "/v1/usage",
         "/v1/webhooks/retrain",
       ].sort(),
     );
     expect(Object.keys(doc.paths["/v1/segment"].post.responses).sort()).toEqual([
       "202",
       "400",
+      "401",
+      "402",
       "404",
       "413",
       "415",
+      "429",
       "503",
     ]);
     expect(doc.components.schemas).toHaveProperty("Error");

@@ -3,7 +3,6 @@
  * present (listed, not only those the status names, so partial results of a running job show too).
  */
 import {
-  DEFAULT_TENANT,
   EvaluationManifestSchema,
   evaluationManifestKey,
   evaluationShardsPrefix,
@@ -17,6 +16,7 @@ import {
   jobStatusKey,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
+import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { IdParamSchema } from "../http/schemas.ts";
@@ -50,7 +50,7 @@ const route = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: { description: "the job", content: { "application/json": { schema: JobViewSchema } } },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 401, 404, 429),
   },
 });
 
@@ -93,7 +93,8 @@ export async function evaluationProgress(
 export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
-    const tenant = DEFAULT_TENANT;
+    // Another tenant's job id reads an absent key here: the same 404 as an unknown id.
+    const tenant = tenantOf(c);
     const status = await ctx.store.getJson(jobStatusKey(tenant, id), JobStatusSchema);
     if (!status) throw new HttpError(404, "NOT_FOUND", `no job "${id}"`);
     const results = await presignResults(ctx, `${jobPrefix(tenant, id)}results/`, status.resultKeys);

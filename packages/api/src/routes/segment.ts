@@ -5,7 +5,6 @@
  */
 import {
   AlignSamError,
-  DEFAULT_TENANT,
   inputKey,
   KeySegmentSchema,
   queuedStatus,
@@ -14,12 +13,14 @@ import {
   SegmentOutputSchema,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
+import { principalOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { sniffImage } from "../http/image-sniff.ts";
 import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
 import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { admit } from "../usage/quota.ts";
 
 const options = {
   policyVersion: KeySegmentSchema.optional().meta({
@@ -99,7 +100,7 @@ function segmentRoute(ctx: RouteContext) {
     },
     responses: {
       202: { description: "job accepted", content: { "application/json": { schema: JobAcceptedSchema } } },
-      ...errorResponses(400, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 402, 404, 413, 415, 429, 503),
     },
   });
 }
@@ -114,10 +115,10 @@ function checkTask(ctx: RouteContext, input: SegmentInput): void {
   }
 }
 
-async function imageFromUpload(ctx: RouteContext, uploadId: string): Promise<Uint8Array> {
+async function imageFromUpload(ctx: RouteContext, tenant: string, uploadId: string): Promise<Uint8Array> {
   let got: Awaited<ReturnType<RouteContext["store"]["getBytes"]>>;
   try {
-    got = await ctx.store.getBytes(inputKey(DEFAULT_TENANT, uploadId), ctx.config.maxImageBytes);
+    got = await ctx.store.getBytes(inputKey(tenant, uploadId), ctx.config.maxImageBytes);
   } catch (err) {
     if (err instanceof RangeError) {
       throw new HttpError(
@@ -155,22 +156,26 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
     }
     checkTask(ctx, input);
 
-    const tenant = DEFAULT_TENANT;
-    let uploadId: string;
+    const principal = principalOf(c);
+    const tenant = principal.tenant;
+    let upload: { uploadId: string; bytes?: Uint8Array; contentType?: string };
     if (form) {
       if (form.image.size > ctx.config.maxImageBytes) {
         throw new HttpError(413, "IMAGE_TOO_LARGE", `the image exceeds ${ctx.config.maxImageBytes} bytes`);
       }
       const bytes = new Uint8Array(await form.image.arrayBuffer());
       const sniffed = sniffImage(bytes, { maxPixels: ctx.config.maxImagePixels });
-      uploadId = ctx.newId();
-      await ctx.store.putBytes(inputKey(tenant, uploadId), bytes, sniffed.contentType);
+      upload = { uploadId: ctx.newId(), bytes, contentType: sniffed.contentType };
     } else {
-      uploadId = (input as z.infer<typeof SegmentJsonSchema>).uploadId;
-      sniffImage(await imageFromUpload(ctx, uploadId), { maxPixels: ctx.config.maxImagePixels });
+      const uploadId = (input as z.infer<typeof SegmentJsonSchema>).uploadId;
+      sniffImage(await imageFromUpload(ctx, tenant, uploadId), { maxPixels: ctx.config.maxImagePixels });
+      upload = { uploadId };
     }
+    const uploadId = upload.uploadId;
 
     const jobId = ctx.newId();
+    // The quota is checked (and the image reserved) before the first write: a refusal leaves nothing.
+    const admission = await admit(ctx, principal, { jobId, kind: "segment", images: 1 });
     const now = ctx.clock();
     const message: SegmentMessage = {
       v: 1,
@@ -187,7 +192,14 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
       ...(input.outputs ? { outputs: [...new Set(input.outputs)] } : {}),
     };
     const status = queuedStatus({ jobId, tenant, kind: "segment", now, callbackUrl: input.callbackUrl });
-    await submitJob(ctx, status, [message]);
+    try {
+      if (upload.bytes)
+        await ctx.store.putBytes(inputKey(tenant, uploadId), upload.bytes, upload.contentType!);
+      await submitJob(ctx, status, [message]);
+    } catch (err) {
+      await admission.release().catch(() => undefined);
+      throw err;
+    }
     const url = statusUrl(ctx, c.req.url, jobId);
     c.header("Location", url);
     return c.json({ jobId, state: "queued" as const, statusUrl: url }, 202);

@@ -2,8 +2,9 @@
  * POST /v1/uploads: a presigned S3 PUT for one image, bound to its content type and length, so large
  * images go straight to S3 instead of through the API (Lambda bodies are capped at 6 MB).
  */
-import { DEFAULT_TENANT, inputKey } from "@alignsam/core/light";
+import { inputKey } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
+import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { ACCEPTED_IMAGE_TYPES } from "../http/image-sniff.ts";
@@ -35,7 +36,7 @@ function route(ctx: RouteContext) {
     request: { body: { required: true, content: { "application/json": { schema: UploadRequestSchema } } } },
     responses: {
       201: { description: "upload URL", content: { "application/json": { schema: UploadResponseSchema } } },
-      ...errorResponses(400, 413, 415),
+      ...errorResponses(400, 401, 413, 415, 429),
     },
   });
 }
@@ -54,7 +55,7 @@ export function registerUploadRoutes(app: ApiApp, ctx: RouteContext): void {
       );
     }
     const uploadId = ctx.newId();
-    const url = await ctx.store.presignPut(inputKey(DEFAULT_TENANT, uploadId), contentType, contentLength);
+    const url = await ctx.store.presignPut(inputKey(tenantOf(c), uploadId), contentType, contentLength);
     const expiresAt = new Date(ctx.clock().getTime() + ctx.config.presignExpirySeconds * 1000).toISOString();
     return c.json(
       {

@@ -1,11 +1,15 @@
 /**
  * POST /v1/webhooks/retrain: a signed request (see ../webhook/verify.ts) names a task and a labelled
  * dataset prefix; the API enqueues one `train` job. The signature is checked on the raw bytes before
- * the body is parsed, and a signature already seen is refused with 401.
+ * the body is parsed, and a signature already seen is refused with 401. The webhook carries the
+ * operator's HMAC, not an API key: the job belongs to the tenant whose dataset it trains on
+ * (`tenants/<tenant>/datasets/<id>/`), which is also where its status and usage record go. The
+ * policy it may promote is global (shared per task).
  */
 import {
-  DEFAULT_TENANT,
+  AlignSamError,
   datasetPrefix,
+  KeySegmentSchema,
   queuedStatus,
   SIGNATURE_HEADER,
   TaskDefinitionSchema,
@@ -30,7 +34,10 @@ const MAX_LISTED_TRAIN_IMAGES = 100_000;
 export const RetrainRequestSchema = z
   .strictObject({
     task: TaskFieldSchema,
-    dataset: z.string().min(1).max(512).openapi({ example: "tenants/public/datasets/shadow-train/" }),
+    dataset: z.string().min(1).max(512).openapi({
+      example: "tenants/local/datasets/shadow-train/",
+      description: "tenants/<tenant>/datasets/<id>/: the train job belongs to that tenant",
+    }),
     taskDefinition: TaskDefinitionSchema.optional().meta({ description: "for a new task: branch and texts" }),
     heldOutFraction: z.number().gt(0).lt(1).optional(),
     splitSeed: z.int().min(0).optional(),
@@ -78,11 +85,23 @@ function route(ctx: RouteContext) {
   });
 }
 
+/** The tenant a dataset prefix names (the full check is parseDatasetRef's, with this tenant). */
+function datasetTenant(dataset: string, bucket: string): string {
+  const path = dataset.startsWith(`s3://${bucket}/`) ? dataset.slice(`s3://${bucket}/`.length) : dataset;
+  const [area, tenant] = path.split("/");
+  if (area === "tenants" && KeySegmentSchema.safeParse(tenant).success) return tenant;
+  throw new AlignSamError(
+    "INVALID_ARGUMENT",
+    `dataset "${dataset}" is not a datasets prefix; expected "tenants/<tenant>/datasets/<datasetId>/" (or s3://${bucket}/...)`,
+    { field: "dataset" },
+  );
+}
+
 export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(route(ctx), async (c) => {
     const body = c.req.valid("json");
     const signature = c.req.header(SIGNATURE_HEADER)!; // authenticate() checked it
-    const tenant = DEFAULT_TENANT;
+    const tenant = datasetTenant(body.dataset, ctx.config.bucket);
     if (body.taskDefinition) {
       if (body.taskDefinition.name !== body.task) {
         throw new HttpError(

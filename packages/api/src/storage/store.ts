@@ -4,6 +4,7 @@
  * because the routes turn it into a 404 of their own.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -24,6 +25,13 @@ export interface Store {
   exists(key: string): Promise<boolean>;
   /** Every key under a prefix (paginated). */
   listKeys(prefix: string, limit?: number): Promise<string[]>;
+  /**
+   * Keys under `prefix` that sort after `startAfter` and before `endBefore`, in order: one listing
+   * that skips what sorts first (S3 lists keys in UTF-8 byte order) and stops early.
+   */
+  listKeysBetween(prefix: string, startAfter: string, endBefore: string, limit?: number): Promise<string[]>;
+  /** Remove an object (absent is fine: S3 deletes are idempotent). */
+  deleteKey(key: string): Promise<void>;
   /** The "folders" directly under a prefix, as full prefixes ending in "/". */
   listFolders(prefix: string): Promise<string[]>;
   presignGet(key: string): Promise<string>;
@@ -88,6 +96,24 @@ export function createStore(s3: S3Client, bucket: string, presignExpirySeconds: 
         if (keys.length >= limit) break;
       }
       return keys;
+    },
+    async listKeysBetween(prefix, startAfter, endBefore, limit = Number.POSITIVE_INFINITY) {
+      const keys: string[] = [];
+      const pages = paginateListObjectsV2(
+        { client: s3 },
+        { Bucket: bucket, Prefix: prefix, ...(startAfter > prefix ? { StartAfter: startAfter } : {}) },
+      );
+      for await (const page of pages) {
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key <= startAfter) continue;
+          if (o.Key >= endBefore || keys.length >= limit) return keys;
+          keys.push(o.Key);
+        }
+      }
+      return keys;
+    },
+    async deleteKey(key) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async listFolders(prefix) {
       const folders: string[] = [];

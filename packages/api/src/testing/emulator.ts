@@ -41,6 +41,8 @@ export async function startTestStack(
     queueUrl: queue.queueUrl,
     publicBaseUrl: "http://api.test",
     webhookSecret: TEST_WEBHOOK_SECRET,
+    // Requests without a bearer act as "public", the tenant the route tests read back.
+    anonymousTenant: "public",
     ...overrides,
   });
   const { s3, sqs } = createClients(config);

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerDatasetsCommand } from "./commands/datasets.ts";
 import { registerEvalCommand } from "./commands/eval.ts";
+import { registerKeysCommand } from "./commands/keys.ts";
 import { registerSegmentCommand } from "./commands/segment.ts";
 import { registerTrainCommand } from "./commands/train.ts";
 
@@ -17,5 +18,6 @@ registerDatasetsCommand(program);
 registerSegmentCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
+registerKeysCommand(program);
 
 await program.parseAsync(process.argv);

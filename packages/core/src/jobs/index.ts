@@ -1,4 +1,6 @@
 /** Contracts shared by the API and the worker: queue messages, documents, S3 keys, signatures. */
+export * from "./api-keys.ts";
+export * from "./callback-address.ts";
 export * from "./evaluation.ts";
 export * from "./keys.ts";
 export * from "./messages.ts";
@@ -6,3 +8,4 @@ export * from "./policy.ts";
 export * from "./signature.ts";
 export * from "./split.ts";
 export * from "./status.ts";
+export * from "./usage.ts";

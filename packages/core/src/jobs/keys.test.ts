@@ -1,16 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAlignSamError } from "../errors.ts";
+import { apiKeyHashPrefix, apiKeyIdFromHash, hashApiKeySecret, mintApiKey } from "./api-keys.ts";
 import {
+  apiKeyRecordKey,
   embeddingKey,
   evaluationPerImageKey,
   evaluationShardDoneKey,
   inputKey,
   jobResultKey,
   jobStatusKey,
+  parseReservationKey,
+  parseUsageKey,
   policyCurrentKey,
   policyFileKey,
   type ResultName,
+  reservationKey,
+  type UsageUnit,
+  usageRecordKey,
 } from "./keys.ts";
 
 describe("S3 key layout", () => {
@@ -62,5 +69,42 @@ describe("S3 key layout", () => {
     expect(() => jobResultKey("public", "j", "secrets.txt" as ResultName)).toThrow(
       /expected one of: mask.png/,
     );
+  });
+});
+
+describe("usage and API key keys", () => {
+  it("names one key per billable unit, under the tenant, and reads it back from the key alone", () => {
+    const units: UsageUnit[] = [
+      { kind: "segment" },
+      { kind: "evaluation-image", imageId: "img.v2_7" },
+      { kind: "train" },
+    ];
+    const keys = units.map((u) => usageRecordKey("acme", "2026-03-01", "job-1", u));
+    expect(keys).toEqual([
+      "tenants/acme/usage/2026-03-01/job-1/segment.json",
+      "tenants/acme/usage/2026-03-01/job-1/images/img.v2_7.json",
+      "tenants/acme/usage/2026-03-01/job-1/train.json",
+    ]);
+    expect(keys.map((k) => parseUsageKey("acme", k)?.unit)).toEqual(units);
+    expect(parseUsageKey("other", keys[0])).toBeUndefined();
+    expect(parseUsageKey("acme", "tenants/acme/usage/2026-03-01/job-1/notes.txt")).toBeUndefined();
+    expect(() => usageRecordKey("acme", "March 1", "job-1", { kind: "segment" })).toThrow(/yyyy-mm-dd/);
+    const ref = { jobId: "job-1", images: 25, createdAtMs: 1_767_225_600_000 };
+    const key = reservationKey("acme", ref);
+    expect(key).toBe("tenants/acme/reservations/job-1/25.1767225600000.json");
+    expect(parseReservationKey("acme", key)).toEqual(ref);
+    expect(parseReservationKey("acme", "tenants/acme/reservations/job-1/0.5.json")).toBeUndefined();
+    expect(() => reservationKey("acme", { ...ref, images: 0 })).toThrow(/positive/);
+  });
+
+  it("stores a key under the hash of its secret and derives a public id from that hash", () => {
+    const { secret, hash, id } = mintApiKey();
+    expect(hash).toBe(hashApiKeySecret(secret));
+    expect(apiKeyRecordKey(hash)).toBe(`_system/keys/${hash}.json`);
+    expect(apiKeyRecordKey(hash)).not.toContain(secret);
+    expect(id).toBe(apiKeyIdFromHash(hash));
+    expect(hash.startsWith(apiKeyHashPrefix(id))).toBe(true);
+    expect(mintApiKey().secret).not.toBe(secret);
+    expect(() => apiKeyRecordKey("not-a-hash")).toThrow(/SHA-256/);
   });
 });

@@ -9,7 +9,8 @@
  * tenants/<tenant>/jobs/<jobId>/status.json                            JobStatus (written last)
  * tenants/<tenant>/jobs/<jobId>/results/<name>                         mask.png, probability.png,
  *                                                                      rle.json, trajectory.json,
- *                                                                      overlay.png, metrics.json
+ *                                                                      overlay.png, metrics.json,
+ *                                                                      steps.json
  * tenants/<tenant>/jobs/<jobId>/results/training.json                  train: the promotion decision
  * tenants/<tenant>/evaluations/<evalId>/manifest.json                  EvaluationManifest
  * tenants/<tenant>/evaluations/<evalId>/shards/<n>/done.json           ShardDone (per-shard marker)
@@ -18,7 +19,11 @@
  * policies/<task>/<version>/<file>                                     a trained policy version
  * policies/<task>/current.json                                         CurrentPolicyPointer
  * embeddings/<modelId>/<sha256>.bin                                    cached image embeddings
- * usage/<tenant>/<yyyy-mm-dd>/<jobId>.<unit>.json                      reserved (metering)
+ * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/segment.json            UsageRecord: one segmented image
+ * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/images/<imageId>.json   UsageRecord: one evaluated image
+ * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/train.json              UsageRecord: one training run
+ * tenants/<tenant>/reservations/<jobId>/<images>.<ms>.json           QuotaReservation (accepted, not metered)
+ * _system/keys/<sha256 of the secret>.json                            ApiKeyRecord (never the secret)
  * ```
  */
 import { z } from "zod";
@@ -46,6 +51,7 @@ export const RESULT_NAMES = [
   "trajectory.json",
   "overlay.png",
   "metrics.json",
+  "steps.json",
   "training.json",
 ] as const;
 export type ResultName = (typeof RESULT_NAMES)[number];
@@ -165,13 +171,108 @@ export function embeddingKey(modelId: string, sha256: string): string {
   return `embeddings/${keySegment(modelId, "modelId")}/${sha256}.bin`;
 }
 
-/**
- * Reserved for metering: one record per job and unit, so a redelivered job rewrites the same key
- * instead of counting twice.
- */
-export function usageKey(tenant: string, day: string, jobId: string, unit: string): string {
+/** Where every usage record of a tenant lives, partitioned by the day its job was accepted. */
+export function usagePrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}usage/`;
+}
+
+/** A billable unit of a job: the segmented image, one evaluated image, or the training run. */
+export type UsageUnit =
+  | { readonly kind: "segment" }
+  | { readonly kind: "evaluation-image"; readonly imageId: string }
+  | { readonly kind: "train" };
+
+function usageDaySegment(day: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
     throw new AlignSamError("INVALID_ARGUMENT", `usage day "${day}" must be yyyy-mm-dd`);
   }
-  return `usage/${keySegment(tenant, "tenant")}/${day}/${keySegment(jobId, "jobId")}.${keySegment(unit, "unit")}.json`;
+  return day;
+}
+
+/**
+ * The one key of a billable unit: deterministic in (tenant, day the job was accepted, job, unit),
+ * so a redelivered message or a retried write rewrites the record instead of adding a second one.
+ */
+export function usageRecordKey(tenant: string, day: string, jobId: string, unit: UsageUnit): string {
+  const job = `${usagePrefix(tenant)}${usageDaySegment(day)}/${keySegment(jobId, "jobId")}/`;
+  if (unit.kind === "evaluation-image") return `${job}images/${keySegment(unit.imageId, "imageId")}.json`;
+  return `${job}${unit.kind}.json`;
+}
+
+/** What a usage key names, read from the key alone (so quotas are counted from a listing). */
+export interface ParsedUsageKey {
+  readonly day: string;
+  readonly jobId: string;
+  readonly unit: UsageUnit;
+}
+
+/** Inverse of usageRecordKey; undefined for anything else under the prefix. */
+export function parseUsageKey(tenant: string, key: string): ParsedUsageKey | undefined {
+  const prefix = usagePrefix(tenant);
+  if (!key.startsWith(prefix)) return undefined;
+  const parts = key.slice(prefix.length).split("/");
+  const [day, jobId] = parts;
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !jobId || !KEY_SEGMENT_PATTERN.test(jobId))
+    return undefined;
+  if (parts.length === 3 && (parts[2] === "segment.json" || parts[2] === "train.json")) {
+    return { day, jobId, unit: { kind: parts[2] === "segment.json" ? "segment" : "train" } };
+  }
+  if (parts.length === 4 && parts[2] === "images" && parts[3].endsWith(".json")) {
+    return { day, jobId, unit: { kind: "evaluation-image", imageId: parts[3].slice(0, -".json".length) } };
+  }
+  return undefined;
+}
+
+/** Folder of a tenant's quota reservations (one per accepted job not yet metered in full). */
+export function reservationsPrefix(tenant: string): string {
+  return `${tenantPrefix(tenant)}reservations/`;
+}
+
+/** What a reservation holds, all in its key so a quota is counted from a listing without reads. */
+export interface ReservationRef {
+  readonly jobId: string;
+  /** Images reserved (at least 1). */
+  readonly images: number;
+  /** When the API accepted the job, in ms since the epoch. */
+  readonly createdAtMs: number;
+}
+
+/** `tenants/<t>/reservations/<jobId>/<images>.<createdAtMs>.json`. */
+export function reservationKey(tenant: string, ref: ReservationRef): string {
+  if (
+    !Number.isInteger(ref.images) ||
+    ref.images < 1 ||
+    !Number.isInteger(ref.createdAtMs) ||
+    ref.createdAtMs < 0
+  ) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      "a reservation needs a positive whole number of images and a time",
+    );
+  }
+  return `${reservationsPrefix(tenant)}${keySegment(ref.jobId, "jobId")}/${ref.images}.${ref.createdAtMs}.json`;
+}
+
+/** Inverse of reservationKey; undefined for anything else under the prefix. */
+export function parseReservationKey(tenant: string, key: string): ReservationRef | undefined {
+  const prefix = reservationsPrefix(tenant);
+  if (!key.startsWith(prefix)) return undefined;
+  const m = /^([^/]+)\/(\d{1,9})\.(\d{1,16})\.json$/.exec(key.slice(prefix.length));
+  if (!m || !KEY_SEGMENT_PATTERN.test(m[1]) || m[1].includes("..")) return undefined;
+  const images = Number(m[2]);
+  return images >= 1 ? { jobId: m[1], images, createdAtMs: Number(m[3]) } : undefined;
+}
+
+/** Folder of API key records, outside every tenant (only the CLI and the API read it). */
+export const API_KEYS_PREFIX = "_system/keys/";
+
+/** An API key's record, found in O(1) by the SHA-256 of its secret (64 lower-case hex digits). */
+export function apiKeyRecordKey(secretSha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(secretSha256)) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      "an API key record is named by a SHA-256 as 64 lower-case hex",
+    );
+  }
+  return `${API_KEYS_PREFIX}${secretSha256}.json`;
 }

@@ -31,8 +31,20 @@ export const SegmentOptionsSchema = z.object({
 });
 export type SegmentOptions = z.infer<typeof SegmentOptionsSchema>;
 
-/** Results a segment job can write; a caller may ask for a subset (default: all). */
-export const SEGMENT_OUTPUTS = ["mask", "probability", "rle", "trajectory", "overlay", "metrics"] as const;
+/**
+ * Results a segment job can write; a caller may ask for a subset (default: all). "steps" is the
+ * mask after each click and the SRM map, small, for viewers that replay the trajectory (the
+ * playground); see packages/gpu-worker/src/handlers/steps-output.ts for its shape.
+ */
+export const SEGMENT_OUTPUTS = [
+  "mask",
+  "probability",
+  "rle",
+  "trajectory",
+  "overlay",
+  "metrics",
+  "steps",
+] as const;
 export const SegmentOutputSchema = z.enum(SEGMENT_OUTPUTS);
 export type SegmentOutput = z.infer<typeof SegmentOutputSchema>;
 
@@ -44,6 +56,7 @@ export const SEGMENT_OUTPUT_FILES: Readonly<Record<SegmentOutput, ResultName>> =
   trajectory: "trajectory.json",
   overlay: "overlay.png",
   metrics: "metrics.json",
+  steps: "steps.json",
 };
 
 export const SegmentMessageSchema = z.object({

@@ -21,6 +21,7 @@ import type { Delivery, HandlerContext } from "../context.ts";
 import { loadLabelled } from "../datasets.ts";
 import { type JobRef, readStatus, startJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
 
 /** Error codes that condemn one image, not the evaluation. */
@@ -79,6 +80,7 @@ export async function handleEvalShard(
     const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
     const task = resolveTaskDefinition(ctx.tasks, manifest.task, policy);
     const failed: string[] = [];
+    const accepted = acceptedAt(msg, status, ctx.now());
     for (const item of shard.items) {
       const key = evaluationPerImageKey(msg.tenant, msg.evalId, item.id);
       const previous = await ctx.storage.getBytes(key);
@@ -90,6 +92,7 @@ export async function handleEvalShard(
       let doc: PerImageMetrics;
       try {
         const sample = await loadLabelled(ctx.storage, msg.tenant, manifest.datasetId, item);
+        const modelStart = performance.now();
         const outcome = await ctx.engine.segment({
           task,
           image: sample.image,
@@ -98,7 +101,19 @@ export async function handleEvalShard(
           greedy: true,
           seed: 0,
         });
+        const modelSeconds = secondsSince(modelStart);
         const metrics = ctx.engine.scoreImage(task, outcome, sample.mask);
+        // Metered before the per-image document that marks the image done (a failed image is not billed).
+        await recordUsage(ctx, {
+          tenant: msg.tenant,
+          jobId: manifest.jobId,
+          task: manifest.task,
+          acceptedAt: accepted,
+          unit: { kind: "evaluation-image", imageId: item.id },
+          images: 1,
+          steps: outcome.trajectory.length,
+          modelSeconds,
+        });
         doc = {
           v: 1,
           evalId: msg.evalId,

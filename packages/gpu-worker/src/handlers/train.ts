@@ -27,6 +27,7 @@ import {
   savePolicyVersion,
   writeCurrentPointer,
 } from "../policy-store.ts";
+import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
 
 /** The task being trained: as defined in the message, built in, or as its current policy recorded it. */
@@ -44,6 +45,16 @@ async function resolveTask(ctx: HandlerContext, msg: TrainMessage): Promise<Task
   const pointer = await readCurrentPointer(ctx.storage, msg.task);
   const current = pointer ? await loadPolicyVersion(ctx.storage, msg.task, pointer.version) : undefined;
   return resolveTaskDefinition(ctx.tasks, msg.task, current ?? null);
+}
+
+/**
+ * Prompting steps of a training run: what the engine reports (info.steps), else episodes x images x
+ * T from the options and the paper's defaults (E = 50, T = 15).
+ */
+function trainingSteps(info: Readonly<Record<string, unknown>>, images: number, msg: TrainMessage): number {
+  const reported = info.steps ?? info.promptingSteps;
+  if (typeof reported === "number" && Number.isInteger(reported) && reported >= 0) return reported;
+  return (msg.options.episodes ?? 50) * images * (msg.options.steps ?? 15);
 }
 
 export async function handleTrain(
@@ -86,6 +97,7 @@ export async function handleTrain(
     const heldOut: LabelledImage[] = await load(split.heldOut);
 
     let lastReport = 0;
+    const modelStart = performance.now();
     const trained = await ctx.engine.train({
       task,
       samples: train,
@@ -115,6 +127,18 @@ export async function handleTrain(
     const previous = pointer ? await loadPolicyVersion(ctx.storage, task.name, pointer.version) : undefined;
     const previousScore = previous ? await score(previous) : null;
     const promoted = isNotWorse(candidateScore, previousScore);
+    // Metered before the decision that marks the run done: a redelivery that finds the decision
+    // skips training, and its record is already there.
+    await recordUsage(ctx, {
+      tenant: msg.tenant,
+      jobId: msg.jobId,
+      task: task.name,
+      acceptedAt: acceptedAt(msg, status, ctx.now()),
+      unit: { kind: "train" },
+      images: train.length + heldOut.length,
+      steps: trainingSteps(trained.info, train.length, msg),
+      modelSeconds: secondsSince(modelStart),
+    });
     decision = PromotionDecisionSchema.parse({
       v: 1,
       task: task.name,

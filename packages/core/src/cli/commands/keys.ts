@@ -1,0 +1,234 @@
+/**
+ * `alignsam keys create|list|revoke`: API keys for the service, stored in its bucket as
+ * `_system/keys/<sha256 of the secret>.json` (the secret itself is printed once and never stored).
+ * Reads the bucket and endpoint from the same variables as the API and the worker.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Command } from "commander";
+import { z } from "zod";
+import { AlignSamError } from "../../errors.ts";
+import { type ApiKeyRecord, ApiKeyRecordSchema, apiKeyHashPrefix, mintApiKey } from "../../jobs/api-keys.ts";
+import { API_KEYS_PREFIX, apiKeyRecordKey, KeySegmentSchema } from "../../jobs/keys.ts";
+import { readEnvConfig, SHARED_SERVICE_ENV } from "../../util/env-config.ts";
+import { action, emit, type GlobalOptions } from "../output.ts";
+
+const KeyStoreConfigSchema = z.object({
+  bucket: z.string().min(3).max(63),
+  s3Endpoint: z.url().optional(),
+  s3ForcePathStyle: z.boolean().optional(),
+  region: z.string().min(1).default("us-east-1"),
+});
+export type KeyStoreConfig = z.infer<typeof KeyStoreConfigSchema>;
+
+const KEY_STORE_ENV = {
+  bucket: SHARED_SERVICE_ENV.bucket,
+  s3Endpoint: SHARED_SERVICE_ENV.s3Endpoint,
+  s3ForcePathStyle: SHARED_SERVICE_ENV.s3ForcePathStyle,
+  region: SHARED_SERVICE_ENV.region,
+} as const;
+
+/** The bucket and endpoint from ALIGNSAM_BUCKET, ALIGNSAM_S3_ENDPOINT, ... (as the services read them). */
+export function loadKeyStoreConfig(env: Record<string, string | undefined>): KeyStoreConfig {
+  return readEnvConfig(KeyStoreConfigSchema, KEY_STORE_ENV, env, "keys", (raw) => {
+    if (typeof raw.s3ForcePathStyle === "string") {
+      raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
+    }
+  });
+}
+
+/** Key records in one bucket: create, list, revoke. */
+export interface KeyStore {
+  create(args: { name: string; quota: number | null; tenant?: string; now?: Date }): Promise<{
+    record: ApiKeyRecord;
+    secret: string;
+  }>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(id: string, now?: Date): Promise<ApiKeyRecord>;
+  close(): void;
+}
+
+export function createKeyStore(config: KeyStoreConfig): KeyStore {
+  const s3 = new S3Client({
+    region: config.region,
+    ...(config.s3Endpoint
+      ? {
+          endpoint: config.s3Endpoint,
+          forcePathStyle: config.s3ForcePathStyle ?? true,
+          // Emulators accept any credentials; the SDK still needs some to sign with.
+          ...(process.env.AWS_ACCESS_KEY_ID
+            ? {}
+            : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
+        }
+      : { forcePathStyle: config.s3ForcePathStyle ?? false }),
+  });
+  const Bucket = config.bucket;
+  const put = (key: string, record: ApiKeyRecord, create: boolean) =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: key,
+        Body: JSON.stringify(ApiKeyRecordSchema.parse(record)),
+        ContentType: "application/json",
+        ...(create ? { IfNoneMatch: "*" } : {}),
+      }),
+    );
+  const read = async (key: string): Promise<ApiKeyRecord> => {
+    const res = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+    return ApiKeyRecordSchema.parse(JSON.parse(await res.Body!.transformToString("utf8")));
+  };
+  const keysUnder = async (prefix: string): Promise<string[]> => {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key?.endsWith(".json")) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  };
+  return {
+    async create({ name, quota, tenant, now = new Date() }) {
+      const { secret, hash, id } = mintApiKey();
+      const record: ApiKeyRecord = {
+        v: 1,
+        id,
+        name,
+        tenant: tenant ?? id,
+        quota,
+        createdAt: now.toISOString(),
+        revokedAt: null,
+      };
+      await put(apiKeyRecordKey(hash), record, true);
+      return { record, secret };
+    },
+    async list() {
+      const records = await Promise.all((await keysUnder(API_KEYS_PREFIX)).map(read));
+      return records.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    },
+    async revoke(id, now = new Date()) {
+      let prefix: string;
+      try {
+        prefix = apiKeyHashPrefix(id);
+      } catch (e) {
+        throw new AlignSamError("INVALID_ARGUMENT", (e as Error).message, { field: "id" });
+      }
+      const [key] = await keysUnder(`${API_KEYS_PREFIX}${prefix}`);
+      if (!key) {
+        throw new AlignSamError("INVALID_ARGUMENT", `no API key "${id}"; see \`alignsam keys list\``, {
+          field: "id",
+        });
+      }
+      const record = await read(key);
+      if (record.revokedAt) return record;
+      const revoked = { ...record, revokedAt: now.toISOString() };
+      await put(key, revoked, false);
+      return revoked;
+    },
+    close: () => s3.destroy(),
+  };
+}
+
+function parseQuota(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new AlignSamError("INVALID_ARGUMENT", `--quota must be a whole number of images, not "${value}"`, {
+      field: "quota",
+    });
+  }
+  return n;
+}
+
+function parseTenant(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!KeySegmentSchema.safeParse(value).success) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `--tenant "${value}" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      { field: "tenant" },
+    );
+  }
+  return value;
+}
+
+function describeKey(r: ApiKeyRecord): string {
+  const quota = r.quota === null ? "unlimited" : `${r.quota} images`;
+  const state = r.revokedAt ? `revoked ${r.revokedAt}` : "active";
+  return `${r.id}  ${r.name}  tenant ${r.tenant}  quota ${quota}  created ${r.createdAt}  ${state}`;
+}
+
+/** Run `use` with a key store from the environment, closing it afterwards. */
+async function withStore<T>(use: (store: KeyStore) => Promise<T>): Promise<T> {
+  const store = createKeyStore(loadKeyStoreConfig(process.env));
+  try {
+    return await use(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** `alignsam keys create|list|revoke`. */
+export function registerKeysCommand(program: Command): void {
+  const keys = program
+    .command("keys")
+    .description(
+      "manage API keys of the service (bucket from ALIGNSAM_BUCKET, endpoint from ALIGNSAM_S3_ENDPOINT)",
+    );
+  const json = () => program.opts<GlobalOptions>().json === true;
+
+  keys
+    .command("create")
+    .description("create a key and print its secret (shown once: only its SHA-256 is stored)")
+    .requiredOption("--name <name>", "a label for people (who or what uses the key)")
+    .option(
+      "--quota <images>",
+      "images the key's tenant may process (segment + evaluation); default unlimited",
+    )
+    .option(
+      "--tenant <tenant>",
+      "tenant whose data the key reaches; default: a new tenant named by the key id",
+    )
+    .action(
+      action(async (options: { name: string; quota?: string; tenant?: string }) => {
+        const quota = parseQuota(options.quota);
+        const tenant = parseTenant(options.tenant);
+        const { record, secret } = await withStore((s) => s.create({ name: options.name, quota, tenant }));
+        emit(
+          program.opts<GlobalOptions>(),
+          () =>
+            `${describeKey(record)}\nsecret: ${secret}\n(store it now: it is not kept and cannot be shown again; send it as "Authorization: Bearer <secret>")`,
+          () => ({ ...record, secret }),
+        );
+      }, json),
+    );
+
+  keys
+    .command("list")
+    .description("list keys (ids, names, tenants, quotas, revocations; never secrets)")
+    .action(
+      action(async () => {
+        const records = await withStore((s) => s.list());
+        emit(
+          program.opts<GlobalOptions>(),
+          () => (records.length === 0 ? "no API keys" : records.map(describeKey).join("\n")),
+          () => ({ keys: records }),
+        );
+      }, json),
+    );
+
+  keys
+    .command("revoke <id>")
+    .description("revoke a key by id: requests with it are refused (401) from then on")
+    .action(
+      action(async (id: string) => {
+        const record = await withStore((s) => s.revoke(id));
+        emit(
+          program.opts<GlobalOptions>(),
+          () => `revoked ${describeKey(record)}`,
+          () => record,
+        );
+      }, json),
+    );
+}
