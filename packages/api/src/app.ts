@@ -8,17 +8,24 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { guardTenantRoutes } from "./auth/guard.ts";
 import type { ApiConfig } from "./config.ts";
 import type { ApiApp, ApiEnv, RouteContext } from "./http/context.ts";
 import { errorResponse, HttpError, toHttpError, validationHook } from "./http/errors.ts";
+import { limitEveryBody } from "./http/limits.ts";
+import { apiLog, requestLogging } from "./http/logger.ts";
 import { registerEvaluationRoutes } from "./routes/evaluations.ts";
+import { registerEvaluationListRoutes } from "./routes/evaluations-list.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
+import { registerJobResultRoutes } from "./routes/job-results.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
+import { registerPlaygroundRoutes } from "./routes/playground.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerSegmentRoutes } from "./routes/segment.ts";
 import { registerTaskRoutes } from "./routes/tasks.ts";
 import { registerUploadRoutes } from "./routes/uploads.ts";
+import { registerUsageRoutes } from "./routes/usage.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { createStore } from "./storage/store.ts";
 
@@ -32,6 +39,8 @@ export interface AppDeps {
   readonly tasks?: TaskRegistry;
   /** Id source for jobs and uploads. @default crypto.randomUUID */
   readonly newId?: () => string;
+  /** Folder of the built playground page served at `/`. @default packages/api/playground/dist */
+  readonly playgroundDist?: string;
 }
 
 /**
@@ -53,12 +62,12 @@ export function createApp(deps: AppDeps): ApiApp {
   };
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.use("*", requestId({ headerName: "x-request-id" }));
+  app.use("*", requestLogging());
+  app.use("*", limitEveryBody(deps.config));
   app.onError((err, c) => {
     const httpError = toHttpError(err);
-    if (httpError.code === "INTERNAL") {
-      const id = c.get("requestId");
-      console.error(JSON.stringify({ msg: "request failed", requestId: id, error: String(err) }));
-    }
+    if (httpError.code === "INTERNAL") apiLog.error("request failed", { error: String(err) });
+    if (httpError.code === "UNAVAILABLE") apiLog.warn("dependency unavailable", { error: String(err) });
     return errorResponse(c, httpError);
   });
   app.notFound((c) =>
@@ -68,14 +77,19 @@ export function createApp(deps: AppDeps): ApiApp {
     ),
   );
 
+  guardTenantRoutes(app, ctx);
   registerHealthRoutes(app);
   registerTaskRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerJobRoutes(app, ctx);
+  registerJobResultRoutes(app, ctx);
+  registerEvaluationListRoutes(app, ctx);
   registerEvaluationRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);
+  registerUsageRoutes(app, ctx);
   registerOpenApiRoute(app);
+  registerPlaygroundRoutes(app, { dist: deps.playgroundDist });
   return app;
 }

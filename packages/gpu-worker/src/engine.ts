@@ -35,6 +35,18 @@ export interface SegmentRequest {
   readonly steps?: number;
   readonly greedy: boolean;
   readonly seed: number;
+  /** Keep the mask after each step and the SRM map (for the "steps" output). */
+  readonly keepSteps?: boolean;
+}
+
+/** What a viewer needs to replay a segmentation step by step (present when keepSteps was asked). */
+export interface SegmentSteps {
+  /** Side of the segmenter's square low-res frame the logits are in. */
+  readonly lowResSize: number;
+  /** Low-res logits of the answer after the initial prompts (index 0) and after each click t. */
+  readonly logits: readonly Float32Array[];
+  /** The last SRM map y_r over the image content, in [0, 1]; 0 x 0 when the path has no SRM. */
+  readonly srmMap: { readonly width: number; readonly height: number; readonly data: Float32Array };
 }
 
 export interface SegmentOutcome {
@@ -47,6 +59,8 @@ export interface SegmentOutcome {
   readonly policyVersion: string | null;
   /** How the clicks were chosen (e.g. "ppo-policy", "centre-click-no-policy"). */
   readonly method: string;
+  /** Per-step masks and the SRM map, when the request set keepSteps. */
+  readonly steps?: SegmentSteps;
 }
 
 export interface LabelledImage {

@@ -109,12 +109,14 @@ describe("evaluations", () => {
     };
     await put(evaluationSummaryKey("public", id), JSON.stringify(summary));
     await put(evaluationReportKey("public", id), "# report");
+    await put(evaluationReportKey("public", id).replace(/report\.md$/, "report.html"), "<!doctype html>");
     const full = (await (await app.request(`/v1/evaluations/${id}`)).json()) as {
       summary: { metrics: Record<string, number> };
       reports: Record<string, { url: string }>;
     };
     expect(full.summary.metrics.mIoU).toBe(0.61);
     expect(await (await fetch(full.reports["report.md"].url)).text()).toBe("# report");
+    expect(await (await fetch(full.reports["report.html"].url)).text()).toBe("<!doctype html>");
   });
 
   it.each([

@@ -4,7 +4,6 @@
  * report's URLs. The evaluation's id is also its job id, so GET /v1/jobs/{id} works for it too.
  */
 import {
-  DEFAULT_TENANT,
   datasetPrefix,
   type EvalShardMessage,
   EvaluationManifestSchema,
@@ -21,6 +20,7 @@ import {
   queuedStatus,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
+import { principalOf, tenantOf } from "../auth/principal.ts";
 import { listDatasetPairs, parseDatasetRef } from "../datasets/dataset-ref.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
@@ -28,12 +28,14 @@ import { limitBody } from "../http/limits.ts";
 import { publicUrl } from "../http/public-url.ts";
 import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { admit } from "../usage/quota.ts";
 
 export const EvaluationRequestSchema = z
   .strictObject({
     dataset: z.string().min(1).max(512).openapi({
-      example: "tenants/public/datasets/shadow-val/",
-      description: "prefix holding images/ and masks/",
+      example: "tenants/local/datasets/shadow-val/",
+      description:
+        "prefix holding images/ and masks/, in the caller's tenant: tenants/<tenant>/datasets/<id>/",
     }),
     task: TaskFieldSchema,
     policyVersion: KeySegmentSchema.optional(),
@@ -84,7 +86,7 @@ function postRoute(ctx: RouteContext) {
         description: "evaluation accepted",
         content: { "application/json": { schema: EvaluationAcceptedSchema } },
       },
-      ...errorResponses(400, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 402, 404, 413, 415, 429, 503),
     },
   });
 }
@@ -96,7 +98,7 @@ const getRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: { description: "the evaluation", content: { "application/json": { schema: EvaluationViewSchema } } },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 401, 404, 429),
   },
 });
 
@@ -107,7 +109,8 @@ function evaluationUrl(ctx: RouteContext, requestUrl: string, id: string): strin
 export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(postRoute(ctx), async (c) => {
     const body = c.req.valid("json");
-    const tenant = DEFAULT_TENANT;
+    const principal = principalOf(c);
+    const tenant = principal.tenant;
     ctx.tasks.get(body.task);
     const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
     const listing = await listDatasetPairs(
@@ -116,6 +119,11 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
       ctx.config.maxEvaluationImages,
     );
     const evalId = ctx.newId();
+    const admission = await admit(ctx, principal, {
+      jobId: evalId,
+      kind: "evaluation",
+      images: listing.items.length,
+    });
     const now = ctx.clock();
     const manifest = EvaluationManifestSchema.parse({
       v: 1,
@@ -130,7 +138,8 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
       createdAt: now.toISOString(),
       callbackUrl: body.callbackUrl,
     });
-    await ctx.store.putJson(evaluationManifestKey(tenant, evalId), manifest);
+    const release = (err: unknown) => admission.release().then(() => Promise.reject(err));
+    await ctx.store.putJson(evaluationManifestKey(tenant, evalId), manifest).catch(release);
     const messages: EvalShardMessage[] = manifest.shards.map((s) => ({
       v: 1,
       type: "eval-shard",
@@ -149,7 +158,7 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
       now,
       callbackUrl: body.callbackUrl,
     });
-    await submitJob(ctx, status, messages);
+    await submitJob(ctx, status, messages).catch(release);
     const url = evaluationUrl(ctx, c.req.url, evalId);
     c.header("Location", url);
     return c.json(
@@ -169,7 +178,7 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const tenant = DEFAULT_TENANT;
+    const tenant = tenantOf(c);
     const manifest = await ctx.store.getJson(evaluationManifestKey(tenant, id), EvaluationManifestSchema);
     if (!manifest) throw new HttpError(404, "NOT_FOUND", `no evaluation "${id}"`);
     const [status, shardKeys, summary] = await Promise.all([
@@ -181,6 +190,8 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
     for (const [name, key] of [
       ["summary.json", evaluationSummaryKey(tenant, id)],
       ["report.md", evaluationReportKey(tenant, id)],
+      // The self-contained HTML report the worker's reduce writes beside report.md.
+      ["report.html", evaluationReportKey(tenant, id).replace(/report\.md$/, "report.html")],
     ] as const) {
       if (await ctx.store.exists(key)) reports[name] = { url: await ctx.store.presignGet(key) };
     }

@@ -220,6 +220,15 @@ describe("alignsam eval", () => {
     expect(row).toContain(
       `| AlignSAM | ${formatMetric("MAE", summary.metrics.MAE)} | ${formatMetric("E", summary.metrics.E)} | ${formatMetric("mIoU", summary.metrics.mIoU)} | 6 |`,
     );
+    // report.html: the same numbers, a histogram of the 6 images, and a gallery with pictures.
+    expect(answer.files.html).toBe(join(out, "report.html"));
+    const html = await readFile(join(out, "report.html"), "utf8");
+    expect(html).toContain(
+      `<td data-metric="MAE" data-value="${summary.metrics.MAE}">${formatMetric("MAE", summary.metrics.MAE)}</td>`,
+    );
+    expect(html).toContain('<figure data-section="histogram" data-images="6">');
+    expect(html).toContain('data-section="gallery" data-mode="images"');
+    expect(html.match(/<div class="case" data-rank=/g)).toHaveLength(3);
   });
 
   it("warns when the split is not the one the policy trained on", async () => {

@@ -133,6 +133,8 @@ export function renderEvaluationDoc(report: EvaluationReport, preamble: readonly
     "",
     "Written by `packages/core/bench/evaluate-all.ts`; do not edit by hand (rerun the command).",
     "",
+    ...HTML_REPORT_NOTE,
+    "",
     `Command: \`${report.command}\``,
     "",
     `Run at ${report.createdAt} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB), ${m.platform}, ` +
@@ -147,6 +149,19 @@ export function renderEvaluationDoc(report: EvaluationReport, preamble: readonly
   ];
   return `${lines.join("\n").trimEnd()}\n`;
 }
+
+/**
+ * Where the per-task HTML reports are and why their galleries hold no pictures (the datasets'
+ * licences), with the command that draws them locally.
+ */
+export const HTML_REPORT_NOTE: readonly string[] = [
+  "Each task also has a self-contained HTML report beside the JSON, `docs/evaluation/<task>.html`",
+  "(its tables below, mIoU against T as a plot, a histogram of per-image IoU, and the best, median",
+  "and worst images). Its gallery lists those images by id and metric only: the datasets'",
+  "research-only licences forbid redistributing their images or pictures derived from them. To see",
+  "them with their clicks drawn, write a local copy into a git-ignored folder:",
+  "`npm exec -- node packages/core/bench/evaluate-all.ts --render-only --html-gallery images --html-dir alignsam-eval/html --out alignsam-eval/html/EVALUATION.md`.",
+];
 
 /** What the numbers mean; printed above the tables. */
 export const EVALUATION_CONVENTIONS: readonly string[] = [

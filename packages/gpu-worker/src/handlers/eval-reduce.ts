@@ -1,8 +1,8 @@
 /**
  * `eval-reduce`: read every per-image document, reduce them to dataset metrics, write
- * summary.json and report.md, then the evaluation's succeeded status (last). Idempotent: a second
- * reduce message finds the job terminal and does nothing; a crash before the status rewrites the
- * same summary from the same inputs.
+ * summary.json, report.md and report.html (./eval-report-html.ts), then the evaluation's succeeded
+ * status (last). Idempotent: a second reduce message finds the job terminal and does nothing; a
+ * crash before the status rewrites the same summary from the same inputs.
  */
 import {
   type EvalReduceMessage,
@@ -17,6 +17,7 @@ import {
 import type { Delivery, HandlerContext } from "../context.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { evaluationHtmlKey, renderEvaluationHtml } from "./eval-report-html.ts";
 import { evaluationJobRef, readManifest } from "./eval-shard.ts";
 import type { HandlerResult } from "./result.ts";
 
@@ -69,13 +70,39 @@ export async function handleEvalReduce(
   const reportKey = evaluationReportKey(msg.tenant, msg.evalId);
   await ctx.storage.putJson(summaryKey, summary);
   await ctx.storage.putText(reportKey, renderReport(summary, docs), "text/markdown; charset=utf-8");
+  const htmlKey = evaluationHtmlKey(reportKey);
+  let htmlWritten = false;
+  try {
+    // The gallery re-segments its cases with the policy the shards followed.
+    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
+    const html = await renderEvaluationHtml(ctx, {
+      tenant: msg.tenant,
+      manifest,
+      task,
+      policy,
+      summary,
+      docs,
+    });
+    await ctx.storage.putText(htmlKey, html, "text/html; charset=utf-8");
+    htmlWritten = true;
+  } catch (e) {
+    // The page is a view of the summary: losing it must not fail or retry a finished evaluation.
+    ctx.log.error("report.html not written", {
+      evalId: msg.evalId,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
 
   const status = await startJob(ctx, ref, delivery, manifest.shards.length);
   if (!status) return { outcome: "skipped" };
   const done = await succeedJob(
     ctx,
     status,
-    { "summary.json": summaryKey, "report.md": reportKey },
+    {
+      "summary.json": summaryKey,
+      "report.md": reportKey,
+      ...(htmlWritten ? { "report.html": htmlKey } : {}),
+    },
     {
       metrics,
       images: summary.images,

@@ -1,6 +1,6 @@
 /**
  * `segment`: one image through the task's policy; writes the outputs the message asks for (default
- * all: mask.png, probability.png, rle.json, trajectory.json, overlay.png, metrics.json) under the
+ * all: mask.png, probability.png, rle.json, trajectory.json, overlay.png, metrics.json, steps.json) under the
  * job's results/ prefix, then the succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
  * message rewrite the same objects.
  */
@@ -25,7 +25,9 @@ import {
 import { type JobRef, startJob, succeedJob } from "../job-status.ts";
 import { renderOverlay } from "../overlay.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
+import { renderStepsDocument } from "./steps-output.ts";
 
 export async function handleSegment(
   ctx: HandlerContext,
@@ -60,6 +62,8 @@ export async function handleSegment(
   }
   const policy = await resolvePolicy(ctx.storage, msg.task, msg.policyVersion);
   const task = resolveTaskDefinition(ctx.tasks, msg.task, policy);
+  const wanted = new Set<SegmentOutput>(msg.outputs ?? SEGMENT_OUTPUTS);
+  const modelStart = performance.now();
   const outcome = await ctx.engine.segment({
     task,
     image,
@@ -68,7 +72,9 @@ export async function handleSegment(
     steps: msg.options.steps,
     greedy: msg.options.greedy,
     seed: msg.options.seed,
+    keepSteps: wanted.has("steps"),
   });
+  const modelSeconds = secondsSince(modelStart);
 
   const metrics = groundTruth ? ctx.engine.scoreImage(task, outcome, groundTruth) : undefined;
   let foreground = 0;
@@ -99,8 +105,8 @@ export async function handleSegment(
       }),
       "application/json",
     ],
+    steps: async () => [JSON.stringify(await renderStepsDocument(outcome)), "application/json"],
   };
-  const wanted = new Set<SegmentOutput>(msg.outputs ?? SEGMENT_OUTPUTS);
   const resultKeys: Record<string, string> = {};
   for (const output of SEGMENT_OUTPUTS) {
     if (!wanted.has(output)) continue;
@@ -111,6 +117,17 @@ export async function handleSegment(
     else await ctx.storage.putBytes(key, body, type);
     resultKeys[name] = key;
   }
+  // Metered before the terminal status: a job that reads succeeded always has its record.
+  await recordUsage(ctx, {
+    tenant: msg.tenant,
+    jobId: msg.jobId,
+    task: msg.task,
+    acceptedAt: acceptedAt(msg, status, ctx.now()),
+    unit: { kind: "segment" },
+    images: 1,
+    steps: outcome.trajectory.length,
+    modelSeconds,
+  });
   const done = await succeedJob(ctx, status, resultKeys, {
     method: outcome.method,
     policyVersion: outcome.policyVersion,

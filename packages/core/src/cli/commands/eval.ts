@@ -2,7 +2,9 @@
  * `alignsam eval --task T --policy DIR`: scores a policy on the held-out split of its task's dataset
  * with the evaluation module's runner and writers (per-image JSONL, summary JSON, Markdown). The
  * split is rebuilt from the card (training-set size and seed) and checked against the card's
- * training-set hash, so test images that the policy trained on are never scored unnoticed.
+ * training-set hash, so test images that the policy trained on are never scored unnoticed. It also
+ * writes report.html, a self-contained page with the histogram of per-image IoU and a gallery of the
+ * best, median and worst images (pictures by default: the folder is the user's own).
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -11,6 +13,15 @@ import type { DatasetPair } from "../../datasets/loader.ts";
 import { loadPair } from "../../datasets/pair.ts";
 import { alignSamMethod } from "../../evaluation/alignsam-methods.ts";
 import { type EvaluationSummary, evaluate } from "../../evaluation/evaluate.ts";
+import {
+  alignSamGallery,
+  GALLERY_MODES,
+  type GalleryCase,
+  parseGalleryMode,
+  renderHtmlReport,
+  singleMethodSection,
+  singleSectionReport,
+} from "../../evaluation/html/index.ts";
 import {
   formatMetric,
   markdownTable,
@@ -37,6 +48,7 @@ interface EvalFlags {
   seed?: string;
   samManifest?: string;
   clipManifest?: string;
+  gallery: string;
 }
 
 /** Whether `train` is the policy's training set (hash over ids and masks, as the card records it). */
@@ -51,7 +63,9 @@ async function sameTrainingSet(train: readonly DatasetPair[], sha256: string): P
 export function registerEvalCommand(program: Command): void {
   program
     .command("eval")
-    .description("score a policy on its task's held-out split: per-image JSONL, summary JSON and Markdown")
+    .description(
+      "score a policy on its task's held-out split: per-image JSONL, summary JSON, Markdown and a self-contained HTML report",
+    )
     .requiredOption("--task <task>", "task the policy was trained for")
     .option("--policy <dir>", "policy folder or s3://bucket/prefix (default: <repo>/policies/<task>/)")
     .option("--data <dir>", "datasets root (default: $ALIGNSAM_DATASETS, else ../shared/datasets)")
@@ -61,6 +75,11 @@ export function registerEvalCommand(program: Command): void {
     .option("--seed <n>", "split seed (default: the policy card's)")
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
+    .option(
+      "--gallery <mode>",
+      `report.html gallery: ${GALLERY_MODES.join(", ")} (images and masks are the dataset's: do not publish them)`,
+      "images",
+    )
     .action(
       action(
         async (flags: EvalFlags) => {
@@ -69,6 +88,7 @@ export function registerEvalCommand(program: Command): void {
           const plain = global.json === true;
           const task = taskOption(flags.task);
           const maxTest = optionalInt(flags.maxTest, "--max-test", 1);
+          const galleryMode = parseGalleryMode(flags.gallery);
           const policyUri = flags.policy ?? defaultPolicyDir(task.name);
           const policy = await loadTaskPolicy(policyUri, task);
           const out = resolve(flags.out ?? join("alignsam-eval", task.name));
@@ -94,16 +114,26 @@ export function registerEvalCommand(program: Command): void {
             const progress = startProgress("evaluate", test.length, { plain });
             let summary: EvaluationSummary;
             let iouSum = 0;
+            // Scores only (a few numbers per image) for report.html's histogram and gallery.
+            const perImage: { id: string; metrics: Readonly<Record<string, number>> }[] = [];
+            let cases: GalleryCase[] = [];
             try {
               ({ summary } = await evaluate(method, test, task, {
                 load: (p) => loadPair(p),
                 keepRecords: false,
-                onRecord: (r) => writer.write(r),
+                onRecord: (r) => {
+                  perImage.push({ id: r.id, metrics: r.metrics });
+                  return writer.write(r);
+                },
                 onProgress: (done, _t, r) => {
                   iouSum += r.metrics.mIoU ?? 0;
                   progress.increment(`mean IoU ${formatMetric("mIoU", iouSum / done)}`);
                 },
               }));
+              cases = await alignSamGallery(galleryMode, perImage, test, policy, {
+                segmenter: backend.segmenter,
+                ...(backend.prior ? { prior: backend.prior } : {}),
+              });
             } finally {
               progress.stop();
               await writer.close();
@@ -140,6 +170,38 @@ export function registerEvalCommand(program: Command): void {
                 "",
               ].join("\n"),
             );
+            const htmlPath = join(out, "report.html");
+            const section = singleMethodSection({
+              task: task.name,
+              dataset: split.dataset,
+              metrics: task.metrics,
+              row: {
+                name: method.name,
+                ...(method.description ? { description: method.description } : {}),
+                images: summary.images,
+                metrics: summary.metrics,
+                msPerImage: summary.msPerImage,
+              },
+              perImage,
+              gallery: { mode: galleryMode, cases },
+              facts: [
+                `Policy ${policyUri} (trained ${card.createdAt}, T = ${card.hyperparameters.steps}); ${test.length} of ${split.test.length} held-out pairs, split seed ${seed}, ${split.train.length} training pairs${verified ? ", the policy's own" : ", NOT the policy's training set"}.`,
+              ],
+              notes: split.note ? [split.note] : [],
+            });
+            await writeText(
+              htmlPath,
+              renderHtmlReport(
+                singleSectionReport(
+                  `AlignSAM on ${task.name} (${split.dataset})`,
+                  [
+                    `Written by alignsam eval at ${new Date().toISOString()}; backend ${card.segmenter.backend} ${card.segmenter.modelId}.`,
+                  ],
+                  section,
+                  `npm run alignsam -- eval --task ${task.name} --gallery images`,
+                ),
+              ),
+            );
             const totalMs = performance.now() - started;
             emit(
               global,
@@ -149,11 +211,12 @@ export function registerEvalCommand(program: Command): void {
                   `  ${jsonlPath}`,
                   `  ${summaryPath}`,
                   `  ${markdownPath}`,
+                  `  ${htmlPath}`,
                 ].join("\n"),
               () => ({
                 summary,
                 split: splitInfo,
-                files: { images: jsonlPath, summary: summaryPath, markdown: markdownPath },
+                files: { images: jsonlPath, summary: summaryPath, markdown: markdownPath, html: htmlPath },
                 totalMs,
               }),
             );

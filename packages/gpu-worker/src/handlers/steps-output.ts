@@ -1,0 +1,137 @@
+/**
+ * The "steps" result (steps.json): the answer after the initial prompts and after every click as
+ * small binary mask PNGs, and the last SRM map as a greyscale one, inside one JSON document, so a viewer
+ * can replay a trajectory with one request and upsample in the browser. Masks are read from the
+ * segmenter's low-res logits, which is all the resolution each step has; the content region
+ * (stretched or letterboxed frame) is recovered by matching the last step against the full-size
+ * probability map the pipeline already computed with the right one.
+ */
+import { z } from "zod";
+import { type BinaryMask, encodeMaskPng, encodeProbabilityPng, type ProbabilityMask } from "../core.ts";
+import type { SegmentOutcome, SegmentSteps } from "../engine.ts";
+
+/** Longest side of a step mask, in pixels (the browser upsamples). */
+export const MAX_STEP_MASK_SIDE = 256;
+
+const PngMapSchema = z.object({
+  width: z.int().positive(),
+  height: z.int().positive(),
+  /** Greyscale PNG, base64, over the whole image: 0 / 255 for a mask, probability x 255 for the SRM. */
+  png: z.base64(),
+});
+
+/** Shape of steps.json, for readers that want to validate it. */
+export const StepsDocumentSchema = z.object({
+  v: z.literal(1),
+  /** The input image's size: masks cover it exactly (upsample to it). */
+  width: z.int().positive(),
+  height: z.int().positive(),
+  steps: z.array(
+    PngMapSchema.extend({
+      /** 0: after the initial prompts P_0; t: after click t of trajectory.json. */
+      step: z.int().min(0),
+      /** Clicks placed so far (trajectory entries with step <= this one). */
+      clicks: z.int().min(0),
+    }),
+  ),
+  /** The SRM's last map y_r over the image (R x R); null on a path without the SRM. */
+  srm: PngMapSchema.nullable(),
+});
+export type StepsDocument = z.infer<typeof StepsDocumentSchema>;
+
+interface Region {
+  readonly fx: number;
+  readonly fy: number;
+}
+
+/** Nearest-sample the mask (logit > 0) over the content region into a width x height map. */
+function sampleLowRes(
+  logits: Float32Array,
+  size: number,
+  region: Region,
+  width: number,
+  height: number,
+): BinaryMask {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const ly = Math.min(size - 1, Math.floor(((y + 0.5) / height) * region.fy * size));
+    for (let x = 0; x < width; x++) {
+      const lx = Math.min(size - 1, Math.floor(((x + 0.5) / width) * region.fx * size));
+      data[y * width + x] = logits[ly * size + lx] > 0 ? 1 : 0;
+    }
+  }
+  return { width, height, data };
+}
+
+/**
+ * Which frame the low-res logits use: the one under which the last step reproduces the final
+ * probability map (computed by the pipeline with the region it found), checked on a lattice.
+ */
+export function recoverRegion(steps: SegmentSteps, probability: ProbabilityMask): Region {
+  const { width, height } = probability;
+  const long = Math.max(width, height);
+  const letterbox = { fx: width / long, fy: height / long };
+  const last = steps.logits.at(-1);
+  if (width === height || !last) return { fx: 1, fy: 1 };
+  const n = 32;
+  const error = (region: Region) => {
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        const x = Math.floor(((i + 0.5) / n) * width);
+        const y = Math.floor(((j + 0.5) / n) * height);
+        const ly = Math.min(
+          steps.lowResSize - 1,
+          Math.floor(((y + 0.5) / height) * region.fy * steps.lowResSize),
+        );
+        const lx = Math.min(
+          steps.lowResSize - 1,
+          Math.floor(((x + 0.5) / width) * region.fx * steps.lowResSize),
+        );
+        const p = 1 / (1 + Math.exp(-last[ly * steps.lowResSize + lx]));
+        sum += Math.abs(p - probability.data[y * width + x]);
+      }
+    }
+    return sum;
+  };
+  return error(letterbox) < error({ fx: 1, fy: 1 }) ? letterbox : { fx: 1, fy: 1 };
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+/**
+ * Render steps.json for an outcome that carries steps (throws if it does not: the handler asks the
+ * engine for them whenever this output is wanted).
+ */
+export async function renderStepsDocument(outcome: SegmentOutcome): Promise<StepsDocument> {
+  const steps = outcome.steps;
+  if (!steps) throw new Error("the engine returned no per-step masks; segment with keepSteps");
+  const { width, height } = outcome.probability;
+  const region = recoverRegion(steps, outcome.probability);
+  const side = Math.min(MAX_STEP_MASK_SIDE, steps.lowResSize, Math.max(width, height));
+  const scale = side / Math.max(width, height);
+  const mw = Math.max(1, Math.round(width * scale));
+  const mh = Math.max(1, Math.round(height * scale));
+  const rendered = await Promise.all(
+    steps.logits.map(async (logits, step) => {
+      const mask = sampleLowRes(logits, steps.lowResSize, region, mw, mh);
+      return {
+        step,
+        clicks: outcome.trajectory.filter((s) => s.step <= step).length,
+        width: mw,
+        height: mh,
+        png: base64(await encodeMaskPng(mask)),
+      };
+    }),
+  );
+  const { srmMap } = steps;
+  const srm =
+    srmMap.width > 0 && srmMap.height > 0
+      ? {
+          width: srmMap.width,
+          height: srmMap.height,
+          png: base64(await encodeProbabilityPng(srmMap)),
+        }
+      : null;
+  return { v: 1, width, height, steps: rendered, srm };
+}
