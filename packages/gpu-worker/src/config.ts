@@ -43,6 +43,11 @@ export const WorkerConfigSchema = z
     callbackSecret: z.string().min(16).optional(),
     /** Largest labelled set a train job loads into memory; bigger sets are refused. @default 500 */
     maxTrainImages: z.coerce.number().int().min(2).max(100_000).default(500),
+    /**
+     * MiB of image embeddings kept across jobs (keyed by pixels and model), so an image segmented
+     * again, or an evaluation re-run, skips the encoder; 0 turns the cache off. @default 256
+     */
+    embeddingCacheMb: z.coerce.number().int().min(0).max(1_000_000).default(256),
     /** Name in logs (e.g. worker-2). @default "worker-<pid>" */
     workerId: z.string().min(1).default(`worker-${process.pid}`),
     /**
@@ -70,6 +75,7 @@ export const WORKER_ENV = {
   shutdownGraceSeconds: "ALIGNSAM_SHUTDOWN_GRACE_SECONDS",
   callbackSecret: "ALIGNSAM_CALLBACK_SECRET",
   maxTrainImages: "ALIGNSAM_MAX_TRAIN_IMAGES",
+  embeddingCacheMb: "ALIGNSAM_EMBEDDING_CACHE_MB",
   workerId: "ALIGNSAM_WORKER_ID",
   faultHoldFirstAttemptMs: "ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS",
 } as const satisfies Record<keyof WorkerConfig, string>;

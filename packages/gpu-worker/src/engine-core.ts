@@ -13,8 +13,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AlignSamError, type TaskDefinition } from "@alignsam/core/light";
+import { createThreadedClassicSegmenter } from "@alignsam/core/models/classic";
+import { EmbeddingCache, withEmbeddingCache } from "@alignsam/core/models/embedding-cache";
 import {
-  createClassicSegmenter,
   evaluateImage,
   higherIsBetter,
   loadPolicy,
@@ -65,7 +66,7 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 export interface CoreEngineOptions {
-  /** @default the classic (weight-free) segmenter */
+  /** @default the classic (weight-free) segmenter, encoding on a worker thread */
   segmenter?: PromptableSegmenter;
   /**
    * Folder of policies shipped with the deployment (`<dir>/<task>/card.json`), used for a task that
@@ -74,10 +75,57 @@ export interface CoreEngineOptions {
   bundledPolicyDir?: string;
   /** Loaded policies kept in memory. @default 8 */
   cacheSize?: number;
+  /**
+   * Let the event loop turn before each encode and decode (see withEventLoopTurns); false only to
+   * measure what it costs. @default true
+   */
+  eventLoopTurns?: boolean;
+  /** Bytes of embeddings cached across jobs; 0 (the default here) means no cache. */
+  embeddingCacheBytes?: number;
+}
+
+/**
+ * A segmenter that lets the event loop turn before every encode and decode. The classic backend
+ * and the agent run synchronously and their promises resolve as microtasks, so without this a
+ * whole image (or a whole training run) never lets timers fire: the queue heartbeat that keeps a
+ * long job's message invisible would stall. One setImmediate costs microseconds; the longest
+ * stretch without a turn becomes one encode or one decode.
+ */
+export function withEventLoopTurns(inner: PromptableSegmenter): PromptableSegmenter {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    get info() {
+      return inner.info;
+    },
+    async encode(image) {
+      await turn();
+      return inner.encode(image);
+    },
+    async decode(embedding, prompt) {
+      await turn();
+      return inner.decode(embedding, prompt);
+    },
+    ...(inner.decodeBatch
+      ? {
+          decodeBatch: async (
+            embedding: Parameters<PromptableSegmenter["decode"]>[0],
+            prompts: readonly Parameters<PromptableSegmenter["decode"]>[1][],
+          ) => {
+            await turn();
+            return inner.decodeBatch!(embedding, prompts);
+          },
+        }
+      : {}),
+    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
+  };
 }
 
 export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
-  const segmenter = options.segmenter ?? createClassicSegmenter();
+  const raw = options.segmenter ?? createThreadedClassicSegmenter();
+  const base = options.embeddingCacheBytes
+    ? withEmbeddingCache(raw, new EmbeddingCache({ maxBytes: options.embeddingCacheBytes }))
+    : raw;
+  const segmenter = options.eventLoopTurns === false ? base : withEventLoopTurns(base);
   const bundledDir = options.bundledPolicyDir ?? DEFAULT_BUNDLED;
   const cacheSize = options.cacheSize ?? 8;
   const cache = new Map<string, Promise<Policy>>();
@@ -125,6 +173,7 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
       greedy: request.greedy,
       seed: request.seed,
       texts: request.className ? [request.className] : undefined,
+      keepStepMasks: request.keepSteps,
     });
     return {
       mask: result.mask,
@@ -140,6 +189,15 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
       modelId: segmenter.info.modelId,
       policyVersion: request.policy?.version ?? `bundled:${request.task.name}`,
       method: "alignsam-ppo-srm",
+      ...(result.stepMasks
+        ? {
+            steps: {
+              lowResSize: result.stepMasks.size,
+              logits: result.stepMasks.logits,
+              srmMap: result.srmMap,
+            },
+          }
+        : {}),
     };
   };
 

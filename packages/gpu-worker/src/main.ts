@@ -10,7 +10,10 @@ import { createWorker } from "./worker.ts";
 const config = loadWorkerConfig(process.env);
 const log = jsonLogger({ worker: config.workerId });
 log.info("starting", { config: describeWorkerConfig(config) });
-const worker = createWorker(config, { engine: createCoreEngine(), log });
+const worker = createWorker(config, {
+  engine: createCoreEngine({ embeddingCacheBytes: config.embeddingCacheMb * 1024 * 1024 }),
+  log,
+});
 worker.start();
 
 let stopping = false;

@@ -107,3 +107,18 @@ describe("withEmbeddingCache", () => {
     expect(encodes()).toBe(1);
   });
 });
+
+describe("embeddingBytes", () => {
+  it("counts the typed arrays of the backend state, each buffer once", () => {
+    const shared = new Int32Array(1000);
+    const withState: Embedding = {
+      ...embedding(10),
+      backendState: {
+        labels: shared,
+        graph: { offsets: new Int32Array(50), again: shared },
+        list: [new Uint8Array(7)],
+      },
+    };
+    expect(embeddingBytes(withState)).toBe(embeddingBytes(embedding(10)) + 4000 + 200 + 7);
+  });
+});

@@ -34,9 +34,30 @@ export function bytesCacheKey(bytes: Uint8Array, modelId: string): string {
   return createHash("sha256").update(`${modelId}\0bytes\0`).update(bytes).digest("hex");
 }
 
-/** What an embedding costs the cache: its tensor plus a fixed allowance for the object and state. */
+/** Bytes of the typed arrays reachable from `value` (objects and arrays, a few levels deep). */
+function typedArrayBytes(value: unknown, depth: number, seen: Set<ArrayBufferLike>): number {
+  if (ArrayBuffer.isView(value)) {
+    if (seen.has(value.buffer)) return 0;
+    seen.add(value.buffer);
+    return value.buffer.byteLength;
+  }
+  if (depth <= 0 || typeof value !== "object" || value === null) return 0;
+  let total = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    total += typedArrayBytes(v, depth - 1, seen);
+  }
+  return total;
+}
+
+/**
+ * What an embedding costs the cache: its tensor, the typed arrays of its backend state and a fixed
+ * allowance for the objects. The state can outweigh the tensor many times (the classic backend's
+ * superpixel labels, graph and pixel blend are ~3 MB for a 344 kB tensor), so a bound that counted
+ * the tensor alone would let the cache hold ten times its budget.
+ */
 export function embeddingBytes(e: Embedding): number {
-  return e.data.byteLength + 1024;
+  const seen = new Set<ArrayBufferLike>([e.data.buffer]);
+  return e.data.byteLength + typedArrayBytes(e.backendState, 4, seen) + 1024;
 }
 
 export class EmbeddingCache {

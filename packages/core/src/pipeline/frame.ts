@@ -53,7 +53,11 @@ export function inferContentRegion(result: DecodeResult, width: number, height: 
   return letterAgree > stretchAgree ? letterbox : FULL_FRAME;
 }
 
-/** sigmoid(low-res logits) read back at every image pixel (nearest), the output probability map. */
+/**
+ * sigmoid(low-res logits) read back at every image pixel (nearest), the output probability map.
+ * The sigmoid is taken once per low-res cell and the cell of each column once per image: a
+ * megapixel image has ~15x more pixels than the 256 x 256 grid has cells.
+ */
 export function probabilityFromLowRes(
   logits: Float32Array,
   size: number,
@@ -61,13 +65,18 @@ export function probabilityFromLowRes(
   width: number,
   height: number,
 ): ProbabilityMask {
+  const sigmoid = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i++) sigmoid[i] = 1 / (1 + Math.exp(-logits[i]));
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) {
+    column[x] = Math.min(size - 1, Math.floor(((x + 0.5) / width) * region.fx * size));
+  }
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     const ly = Math.min(size - 1, Math.floor(((y + 0.5) / height) * region.fy * size));
-    for (let x = 0; x < width; x++) {
-      const lx = Math.min(size - 1, Math.floor(((x + 0.5) / width) * region.fx * size));
-      data[y * width + x] = 1 / (1 + Math.exp(-logits[ly * size + lx]));
-    }
+    const row = ly * size;
+    const o = y * width;
+    for (let x = 0; x < width; x++) data[o + x] = sigmoid[row + column[x]];
   }
   return { width, height, data };
 }

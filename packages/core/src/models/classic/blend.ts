@@ -111,3 +111,32 @@ export function blendProbabilities(blend: PixelBlend, nodeP: Float32Array): Floa
   }
   return out;
 }
+
+/**
+ * Blend several candidates' node probabilities in one pass over the blend table: a decode blends
+ * three candidates, and reading the 2.4 MB table once instead of three times is most of the saving.
+ * Each output equals blendProbabilities(blend, nodePs[c]) exactly.
+ */
+export function blendProbabilitiesMany(blend: PixelBlend, nodePs: readonly Float32Array[]): Float32Array[] {
+  if (nodePs.length !== 3) return nodePs.map((p) => blendProbabilities(blend, p));
+  const n = blend.nodes.length / BLEND_K;
+  const [p0, p1, p2] = nodePs;
+  const out0 = new Float32Array(n);
+  const out1 = new Float32Array(n);
+  const out2 = new Float32Array(n);
+  const { nodes, weights } = blend;
+  for (let p = 0, o = 0; p < n; p++, o += BLEND_K) {
+    const w0 = weights[o];
+    const w1 = weights[o + 1];
+    const w2 = weights[o + 2];
+    const w3 = weights[o + 3];
+    const a = nodes[o];
+    const b = nodes[o + 1];
+    const c = nodes[o + 2];
+    const d = nodes[o + 3];
+    out0[p] = w0 * p0[a] + w1 * p0[b] + w2 * p0[c] + w3 * p0[d];
+    out1[p] = w0 * p1[a] + w1 * p1[b] + w2 * p1[c] + w3 * p1[d];
+    out2[p] = w0 * p2[a] + w1 * p2[b] + w2 * p2[c] + w3 * p2[d];
+  }
+  return [out0, out1, out2];
+}

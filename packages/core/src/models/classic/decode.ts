@@ -15,7 +15,7 @@
 import { AlignSamError } from "../../errors.ts";
 import type { BinaryMask } from "../../mask/types.ts";
 import type { DecodePrompt, DecodeResult, Embedding } from "../ports.ts";
-import { blendProbabilities } from "./blend.ts";
+import { blendProbabilitiesMany } from "./blend.ts";
 import { CLASSIC_LOW_RES_SIZE, type ResolvedClassicOptions } from "./options.ts";
 import { buildPrior, exemplarDistances } from "./prior.ts";
 import { nearestIndex } from "./resample.ts";
@@ -128,13 +128,12 @@ function emptyResult(embedding: Embedding): DecodeResult {
 function softIou(p: Float32Array): number {
   let inter = 0;
   let union = 0;
+  // Conditional expressions, not an if: the comparison is unpredictable, and adding 0 is exact.
   for (let i = 0; i < p.length; i++) {
-    if (p[i] > 0.5) {
-      inter += p[i];
-      union += 1;
-    } else {
-      union += p[i];
-    }
+    const v = p[i];
+    const inside = v > 0.5;
+    inter += inside ? v : 0;
+    union += inside ? 1 : v;
   }
   return union > 0 ? inter / union : 0;
 }
@@ -164,12 +163,14 @@ function cutQuality(state: ClassicState, nodeP: Float32Array): number {
   return Math.max(0, 1 - 0.5 * (cut / volIn + cut / volOut));
 }
 
-/** Working-pixel probabilities of a candidate: blended when refinement is on, else per node. */
-function pixelProbabilities(state: ClassicState, nodeP: Float32Array): Float32Array {
-  if (state.blend) return blendProbabilities(state.blend, nodeP);
-  const out = new Float32Array(state.labels.length);
-  for (let p = 0; p < out.length; p++) out[p] = nodeP[state.labels[p]];
-  return out;
+/** Working-pixel probabilities of the candidates: blended when refinement is on, else per node. */
+function pixelProbabilities(state: ClassicState, nodePs: readonly Float32Array[]): Float32Array[] {
+  if (state.blend) return blendProbabilitiesMany(state.blend, nodePs);
+  return nodePs.map((nodeP) => {
+    const out = new Float32Array(state.labels.length);
+    for (let p = 0; p < out.length; p++) out[p] = nodeP[state.labels[p]];
+    return out;
+  });
 }
 
 /**
@@ -199,6 +200,26 @@ function lazyMask(state: ClassicState, embedding: Embedding, pixelP: Float32Arra
       return data;
     },
   };
+}
+
+/**
+ * A real array whose elements are computed on first read (then kept): callers use the best
+ * candidate's logits only, and tabulating 65k logits per candidate was a third of a decode.
+ * Plain indexing, iteration, JSON and structured clone all read through the getters.
+ */
+function lazyElements<T>(length: number, make: (k: number) => T): T[] {
+  const out: T[] = [];
+  for (let k = 0; k < length; k++) {
+    let value: T | undefined;
+    Object.defineProperty(out, k, {
+      enumerable: true,
+      get: () => {
+        value ??= make(k);
+        return value;
+      },
+    });
+  }
+  return out;
 }
 
 function lowResLogitsOf(state: ClassicState, pixelP: Float32Array): Float32Array {
@@ -275,12 +296,12 @@ export function decodeClassic(
   const state = classicStateOf(embedding);
   const masks: BinaryMask[] = [];
   const scores: number[] = [];
-  const lowResLogits: Float32Array[] = [];
-  for (const nodeP of candidates) {
-    const pixelP = pixelProbabilities(state, nodeP);
+  const pixelPs = pixelProbabilities(state, candidates);
+  for (const [k, nodeP] of candidates.entries()) {
+    const pixelP = pixelPs[k];
     masks.push(lazyMask(state, embedding, pixelP));
     scores.push(cutQuality(state, nodeP) * softIou(pixelP));
-    lowResLogits.push(lowResLogitsOf(state, pixelP));
   }
+  const lowResLogits = lazyElements(pixelPs.length, (k) => lowResLogitsOf(state, pixelPs[k]));
   return { masks, scores, lowResLogits, lowResSize: CLASSIC_LOW_RES_SIZE };
 }

@@ -48,7 +48,8 @@ export function encodeClassic(image: RgbImage, options: ResolvedClassicOptions):
   const stack = computeFeatures(image, options.workingLongSide);
   const { width, height, planes } = stack;
   const detail = planes[FEATURE_NAMES.indexOf("laplacian_energy_detail")];
-  const sharpness = Float32Array.from(detail, (v) => v * SLIC_SHARPNESS_SCALE);
+  const sharpness = new Float32Array(detail.length);
+  for (let i = 0; i < detail.length; i++) sharpness[i] = detail[i] * SLIC_SHARPNESS_SCALE;
   const sp = slic([stack.lab.L, stack.lab.a, stack.lab.b, sharpness], width, height, {
     step: options.superpixelStep,
     compactness: options.compactness,

@@ -43,17 +43,32 @@ function boxHorizontal(src: Float32Array, dst: Float32Array, width: number, heig
   }
 }
 
-/** One vertical box pass with clamped borders (running sum). */
-function boxVertical(src: Float32Array, dst: Float32Array, width: number, height: number, r: number): void {
+/**
+ * One vertical box pass with clamped borders (running sums), row by row: one running sum per column
+ * kept in `acc`, so memory is read in order (a column walk strides a whole row per step). Each
+ * column sees the same additions in the same order as a column-at-a-time pass.
+ */
+function boxVertical(
+  src: Float32Array,
+  dst: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  acc: Float64Array,
+): void {
   const norm = 1 / (2 * r + 1);
-  for (let x = 0; x < width; x++) {
-    let acc = 0;
-    for (let k = -r; k <= r; k++) acc += src[Math.min(height - 1, Math.max(0, k)) * width + x];
-    for (let y = 0; y < height; y++) {
-      dst[y * width + x] = acc * norm;
-      const add = Math.min(height - 1, y + r + 1);
-      const sub = Math.max(0, y - r);
-      acc += src[add * width + x] - src[sub * width + x];
+  acc.fill(0, 0, width);
+  for (let k = -r; k <= r; k++) {
+    const row = Math.min(height - 1, Math.max(0, k)) * width;
+    for (let x = 0; x < width; x++) acc[x] += src[row + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const out = y * width;
+    const add = Math.min(height - 1, y + r + 1) * width;
+    const sub = Math.max(0, y - r) * width;
+    for (let x = 0; x < width; x++) {
+      dst[out + x] = acc[x] * norm;
+      acc[x] += src[add + x] - src[sub + x];
     }
   }
 }
@@ -65,10 +80,11 @@ export function gaussianSmooth(plane: Plane, sigma: number): Plane {
   const out = Float32Array.from(plane.data);
   if (sigma <= 0) return { width, height, data: out };
   const tmp = new Float32Array(out.length);
+  const acc = new Float64Array(width);
   for (const r of boxRadiiForGauss(sigma)) {
     if (r <= 0) continue;
     boxHorizontal(out, tmp, width, height, r);
-    boxVertical(tmp, out, width, height, r);
+    boxVertical(tmp, out, width, height, r, acc);
   }
   return { width, height, data: out };
 }

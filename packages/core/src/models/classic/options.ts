@@ -15,7 +15,17 @@ export const CLASSIC_EMBEDDING_SIZE = 64;
 /** Side of the low-res logits, like SAM's 256 x 256. */
 export const CLASSIC_LOW_RES_SIZE = 256;
 
+/**
+ * What E_I(x) is made of: the handcrafted cues (weight-free), CenterNet backbone features
+ * ("learned", models/centernet), or both concatenated. Learned encoders load a model, so they are
+ * opened with `openClassicSegmenter` / `createLearnedClassicSegmenter`, not `createClassicSegmenter`.
+ */
+export const CLASSIC_ENCODERS = ["handcrafted", "learned", "combined"] as const;
+export type ClassicEncoder = (typeof CLASSIC_ENCODERS)[number];
+
 export const ClassicOptionsSchema = z.object({
+  /** Embedding (and click-similarity) features. @default "handcrafted" */
+  encoder: z.enum(CLASSIC_ENCODERS).default("handcrafted"),
   /** Long side (px) of the working resolution features and superpixels are computed at. @default 320 */
   workingLongSide: z.number().int().min(32).max(2048).default(320),
   /** SLIC grid step (working px): about the side of one superpixel. @default 10 */

@@ -106,6 +106,24 @@ describe("classic segmenter", () => {
     }
   });
 
+  it("computes low-res logits on first read, once, and copies them out whole", async () => {
+    const emb = await encodeOne();
+    const out = await segmenter.decode(emb, { points: [{ x: discA.cx, y: discA.cy }], labels: [1] });
+    const second = out.lowResLogits[2];
+    expect(out.lowResLogits[2]).toBe(second);
+    expect(out.lowResLogits).toHaveLength(3);
+    const copied = structuredClone(out.lowResLogits);
+    const spread = [...out.lowResLogits];
+    for (let k = 0; k < 3; k++) {
+      expect(copied[k]).toEqual(out.lowResLogits[k]);
+      expect(spread[k]).toBe(out.lowResLogits[k]);
+    }
+    // Logits and masks agree: the mask is where sigmoid(logit) > 1/2, read at the cell centre.
+    const cx = Math.floor(((discA.cx + 0.5) / W) * CLASSIC_LOW_RES_SIZE);
+    const cy = Math.floor(((discA.cy + 0.5) / H) * CLASSIC_LOW_RES_SIZE);
+    expect(second[cy * CLASSIC_LOW_RES_SIZE + cx]).toBeGreaterThan(0);
+  });
+
   it("reports SAM-like shapes: 3 candidates at image size and 256 x 256 low-res logits", async () => {
     const emb = await encodeOne();
     expect([emb.channels, emb.height, emb.width]).toEqual([...segmenter.info.embeddingShape]);

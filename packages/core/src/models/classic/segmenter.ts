@@ -2,6 +2,7 @@
  * The classic backend as a PromptableSegmenter: weight-free, CPU-only, deterministic, the project's
  * embedded default that trains and runs anywhere.
  */
+import { AlignSamError } from "../../errors.ts";
 import type { RgbImage } from "../../image/types.ts";
 import type { DecodePrompt, DecodeResult, Embedding, PromptableSegmenter, SegmenterInfo } from "../ports.ts";
 import { decodeClassic } from "./decode.ts";
@@ -25,6 +26,13 @@ import {
  */
 export function createClassicSegmenter(options: ClassicOptions = {}): PromptableSegmenter {
   const resolved = resolveClassicOptions(options);
+  if (resolved.encoder !== "handcrafted") {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `the "${resolved.encoder}" encoder loads a CenterNet model: open it with openClassicSegmenter (models/centernet), not createClassicSegmenter`,
+      { valid: ["handcrafted"] },
+    );
+  }
   const info: SegmenterInfo = {
     backend: "classic",
     modelId: CLASSIC_MODEL_ID,

@@ -71,6 +71,36 @@ export function slic(
       const x1 = Math.min(width - 1, Math.ceil(ccx + step));
       const y0 = Math.max(0, Math.floor(ccy - step));
       const y1 = Math.min(height - 1, Math.ceil(ccy + step));
+      if (dims === 4) {
+        // The encoder's case (Lab + sharpness), unrolled with the centre hoisted: same sums, in the
+        // same order, as the general loop below; this loop is a sixth of an encode.
+        const c0 = cf[co];
+        const c1 = cf[co + 1];
+        const c2 = cf[co + 2];
+        const c3 = cf[co + 3];
+        for (let y = y0; y <= y1; y++) {
+          const dy = y - ccy;
+          for (let x = x0; x <= x1; x++) {
+            const p = y * width + x;
+            const dx = x - ccx;
+            let d = (dx * dx + dy * dy) * spatial;
+            const po = p * 4;
+            const e0 = feat[po] - c0;
+            d += e0 * e0;
+            const e1 = feat[po + 1] - c1;
+            d += e1 * e1;
+            const e2 = feat[po + 2] - c2;
+            d += e2 * e2;
+            const e3 = feat[po + 3] - c3;
+            d += e3 * e3;
+            if (d < dist[p]) {
+              dist[p] = d;
+              labels[p] = c;
+            }
+          }
+        }
+        continue;
+      }
       for (let y = y0; y <= y1; y++) {
         const dy = y - ccy;
         for (let x = x0; x <= x1; x++) {

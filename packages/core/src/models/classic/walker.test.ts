@@ -45,3 +45,64 @@ describe("random walker", () => {
     for (const p of probability) expect(p).toBeLessThanOrEqual(1);
   });
 });
+
+/** Dense Gaussian elimination of the same normal equations, for a reference answer. */
+function denseSolve(p: ReturnType<typeof path>): Float64Array {
+  const n = p.count;
+  const free = [...Array(n).keys()].filter((i) => p.seeds[i] < 0);
+  const idx = new Map(free.map((i, k) => [i, k]));
+  const m = free.length;
+  const a = Array.from({ length: m }, () => new Float64Array(m + 1));
+  free.forEach((i, k) => {
+    a[k][k] += p.priorWeight[i] + 1e-6;
+    a[k][m] += p.priorWeight[i] * p.priorValue[i] + 0.5e-6;
+    for (let e = p.offsets[i]; e < p.offsets[i + 1]; e++) {
+      const j = p.neighbours[e];
+      a[k][k] += p.weights[e];
+      if (p.seeds[j] >= 0) a[k][m] += p.weights[e] * p.seeds[j];
+      else a[k][idx.get(j)!] -= p.weights[e];
+    }
+  });
+  for (let c = 0; c < m; c++) {
+    for (let r = c + 1; r < m; r++) {
+      const f = a[r][c] / a[c][c];
+      for (let k = c; k <= m; k++) a[r][k] -= f * a[c][k];
+    }
+  }
+  const x = new Float64Array(m);
+  for (let r = m - 1; r >= 0; r--) {
+    let s = a[r][m];
+    for (let k = r + 1; k < m; k++) s -= a[r][k] * x[k];
+    x[r] = s / a[r][r];
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = p.seeds[i] >= 0 ? p.seeds[i] : x[idx.get(i)!];
+  return out;
+}
+
+describe("random walker on the free nodes only", () => {
+  it("agrees with a dense solve when seeds and priors are scattered along the graph", () => {
+    const problem = path(40, { 3: 1, 17: 0, 25: 1, 39: 0 });
+    for (let i = 0; i < 40; i++) {
+      problem.weights.fill(1);
+      if (i % 7 === 0) {
+        problem.priorWeight[i] = 0.3;
+        problem.priorValue[i] = (i % 3) / 2;
+      }
+    }
+    for (let e = 0; e < problem.weights.length; e++) problem.weights[e] = 0.5 + ((e * 37) % 11) / 10;
+    // Keep the conductances symmetric: edge (i, j) and (j, i) share a weight.
+    for (let i = 0; i < 40; i++) {
+      for (let e = problem.offsets[i]; e < problem.offsets[i + 1]; e++) {
+        const j = problem.neighbours[e];
+        if (j < i) continue;
+        for (let f = problem.offsets[j]; f < problem.offsets[j + 1]; f++) {
+          if (problem.neighbours[f] === i) problem.weights[f] = problem.weights[e];
+        }
+      }
+    }
+    const { probability } = solveRandomWalker(problem, { tolerance: 1e-9 });
+    const reference = denseSolve(problem);
+    for (let i = 0; i < 40; i++) expect(probability[i]).toBeCloseTo(reference[i], 5);
+  });
+});

@@ -30,91 +30,101 @@ export interface WalkerSolveOptions {
   readonly initial?: Float32Array;
 }
 
-/** Solve for the foreground probability of every node (seeds keep their values). */
+/**
+ * Solve for the foreground probability of every node (seeds keep their values).
+ *
+ * CG runs on the free nodes only, renumbered 0..m-1 with their free-to-free conductances copied into
+ * a compact CSR once per solve: the iterations then have no seed tests and touch contiguous memory.
+ * Every sum runs in the same order as over the full graph (seeded entries only ever added zeros), so
+ * the result is bit-identical to the straightforward loop.
+ */
 export function solveRandomWalker(problem: WalkerProblem, solve: WalkerSolveOptions = {}): WalkerResult {
   const { tolerance = 1e-3, maxIterations = 400, initial } = solve;
   const { count, offsets, neighbours, weights, seeds, priorWeight, priorValue } = problem;
-  const x = new Float64Array(count);
-  const diag = new Float64Array(count);
-  const rhs = new Float64Array(count);
+  const index = new Int32Array(count);
+  let m = 0;
+  for (let i = 0; i < count; i++) index[i] = seeds[i] >= 0 ? -1 : m++;
+  const diag = new Float64Array(m);
+  const rhs = new Float64Array(m);
+  const x = new Float64Array(m);
+  const rowStart = new Int32Array(m + 1);
+  let edges = 0;
   for (let i = 0; i < count; i++) {
-    if (seeds[i] >= 0) {
-      x[i] = seeds[i];
-      continue;
-    }
+    if (index[i] < 0) continue;
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) if (index[neighbours[e]] >= 0) edges++;
+  }
+  const col = new Int32Array(edges);
+  const w = new Float64Array(edges);
+  edges = 0;
+  for (let i = 0; i < count; i++) {
+    const k = index[i];
+    if (k < 0) continue;
     // A vanishing pull towards 1/2 keeps components without seeds or priors well posed.
     let d = priorWeight[i] + 1e-6;
     let b = priorWeight[i] * priorValue[i] + 0.5e-6;
     for (let e = offsets[i]; e < offsets[i + 1]; e++) {
-      const w = weights[e];
-      d += w;
+      const we = weights[e];
+      d += we;
       const j = neighbours[e];
-      if (seeds[j] >= 0) b += w * seeds[j];
+      if (index[j] < 0) b += we * seeds[j];
+      else {
+        col[edges] = index[j];
+        w[edges++] = we;
+      }
     }
-    diag[i] = d;
-    rhs[i] = b;
-    x[i] = initial ? initial[i] : priorWeight[i] > 0 ? priorValue[i] : 0.5;
+    rowStart[k + 1] = edges;
+    diag[k] = d;
+    rhs[k] = b;
+    x[k] = initial ? initial[i] : priorWeight[i] > 0 ? priorValue[i] : 0.5;
   }
   const apply = (v: Float64Array, out: Float64Array) => {
-    for (let i = 0; i < count; i++) {
-      if (seeds[i] >= 0) {
-        out[i] = 0;
-        continue;
-      }
-      let s = diag[i] * v[i];
-      for (let e = offsets[i]; e < offsets[i + 1]; e++) {
-        const j = neighbours[e];
-        if (seeds[j] < 0) s -= weights[e] * v[j];
-      }
-      out[i] = s;
+    for (let k = 0; k < m; k++) {
+      let s = diag[k] * v[k];
+      for (let e = rowStart[k]; e < rowStart[k + 1]; e++) s -= w[e] * v[col[e]];
+      out[k] = s;
     }
   };
-  const r = new Float64Array(count);
-  const z = new Float64Array(count);
-  const p = new Float64Array(count);
-  const ap = new Float64Array(count);
-  const free = (v: Float64Array) => {
-    for (let i = 0; i < count; i++) if (seeds[i] >= 0) v[i] = 0;
-  };
-  const xFree = Float64Array.from(x);
-  free(xFree);
-  apply(xFree, ap);
+  const r = new Float64Array(m);
+  const z = new Float64Array(m);
+  const p = new Float64Array(m);
+  const ap = new Float64Array(m);
+  apply(x, ap);
   let rz = 0;
   let bnorm = 0;
-  for (let i = 0; i < count; i++) {
-    if (seeds[i] >= 0) continue;
-    r[i] = rhs[i] - ap[i];
-    z[i] = r[i] / diag[i];
-    p[i] = z[i];
-    rz += r[i] * z[i];
-    bnorm += rhs[i] * rhs[i];
+  let rr = 0;
+  for (let k = 0; k < m; k++) {
+    r[k] = rhs[k] - ap[k];
+    z[k] = r[k] / diag[k];
+    p[k] = z[k];
+    rz += r[k] * z[k];
+    bnorm += rhs[k] * rhs[k];
+    rr += r[k] * r[k];
   }
   const stop = tolerance * tolerance * Math.max(bnorm, 1e-30);
   let it = 0;
   for (; it < maxIterations; it++) {
-    let rr = 0;
-    for (let i = 0; i < count; i++) rr += r[i] * r[i];
     if (rr <= stop) break;
     apply(p, ap);
     let pap = 0;
-    for (let i = 0; i < count; i++) pap += p[i] * ap[i];
+    for (let k = 0; k < m; k++) pap += p[k] * ap[k];
     if (!(pap > 0)) break;
     const alpha = rz / pap;
     let rzNew = 0;
-    for (let i = 0; i < count; i++) {
-      if (seeds[i] >= 0) continue;
-      xFree[i] += alpha * p[i];
-      r[i] -= alpha * ap[i];
-      z[i] = r[i] / diag[i];
-      rzNew += r[i] * z[i];
+    rr = 0;
+    for (let k = 0; k < m; k++) {
+      x[k] += alpha * p[k];
+      r[k] -= alpha * ap[k];
+      z[k] = r[k] / diag[k];
+      rzNew += r[k] * z[k];
+      rr += r[k] * r[k];
     }
     const beta = rzNew / rz;
     rz = rzNew;
-    for (let i = 0; i < count; i++) p[i] = seeds[i] >= 0 ? 0 : z[i] + beta * p[i];
+    for (let k = 0; k < m; k++) p[k] = z[k] + beta * p[k];
   }
   const probability = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    const v = seeds[i] >= 0 ? seeds[i] : xFree[i];
+    const v = index[i] < 0 ? seeds[i] : x[index[i]];
     probability[i] = Math.min(1, Math.max(0, v));
   }
   return { probability, iterations: it };

@@ -38,6 +38,23 @@ export interface OnnxSamSegmenter extends PromptableSegmenter {
   dispose(): Promise<void>;
 }
 
+/**
+ * A full-size mask thresholded (and, without an in-graph `masks` output, upscaled) on first read of
+ * `data`: an episode reads the full-size mask of its last decode only, and upscaling three
+ * candidates to the original size in JS cost more than some decoders' own run.
+ */
+function lazyMask(width: number, height: number, make: () => BinaryMask): BinaryMask {
+  let data: Uint8Array | undefined;
+  return {
+    width,
+    height,
+    get data(): Uint8Array {
+      data ??= make().data;
+      return data;
+    },
+  };
+}
+
 function staticDims(shape: readonly (number | string)[]): number[] | undefined {
   return shape.every((d) => typeof d === "number" && d > 0) ? (shape as number[]) : undefined;
 }
@@ -130,10 +147,17 @@ export async function createOnnxSamSegmenter(options: OnnxSamOptions): Promise<O
     const lowResLogits: Float32Array[] = [];
     for (const k of indices) {
       const low = run.lowRes.slice(k * L * L, (k + 1) * L * L);
-      const full = run.masks
-        ? run.masks.subarray(k * origH * origW, (k + 1) * origH * origW)
-        : upscaleLowResLogits(low, L, state.geometry);
-      masks.push(thresholdLogits(full, origW, origH, m.maskThreshold));
+      const inGraph = run.masks?.subarray(k * origH * origW, (k + 1) * origH * origW);
+      masks.push(
+        lazyMask(origW, origH, () =>
+          thresholdLogits(
+            inGraph ?? upscaleLowResLogits(low, L, state.geometry),
+            origW,
+            origH,
+            m.maskThreshold,
+          ),
+        ),
+      );
       lowResLogits.push(low);
     }
     return { masks, scores: indices.map((k) => run.scores[k]), lowResLogits, lowResSize: L };
