@@ -2,11 +2,15 @@
  * Trains one task from the real datasets with trainPolicy's defaults (the paper's E, T, K, lr, g, eps,
  * q; PPO every 5 episodes, SRM per episode: see TrainOptions) or overrides, on the classic
  * backend and prints where the time goes: encode, decode, agent forward, state building, SRM,
- * PPO. Optionally evaluates the policy on held-out images against the no-RL / no-SRM ablations.
+ * PPO. Optionally evaluates the policy on held-out images against the no-RL ablation.
  *
  *   npm exec -- node packages/core/bench/train-time.ts --task blur [--epochs 50] [--steps 15]
  *     [--ppo-epochs 20] [--train 50] [--episodes-per-update N] [--srm-schedule action|episode]
- *     [--eval 20] [--save /tmp/policy-blur] [--prior none]
+ *     [--eval 20] [--save /tmp/policy-blur] [--prior none] [--reward paper|iou-gain]
+ *     [--agent-input state|state+srm] [--entropy X] [--gamma X]
+ *
+ * --eval N scores the first N test pairs with the policy (greedy) and with random clicks (the no-RL
+ * ablation, same SRM, same seed) and prints the paired difference of IoU and MAE.
  */
 import { parseArgs } from "node:util";
 import { loadDataset, loadPair, resolveDatasetsRoot, splitTrainTest } from "../src/datasets/index.ts";
@@ -33,6 +37,10 @@ const { values: args } = parseArgs({
     save: { type: "string" },
     prior: { type: "string" },
     seed: { type: "string", default: "1" },
+    reward: { type: "string" },
+    "agent-input": { type: "string" },
+    entropy: { type: "string" },
+    gamma: { type: "string" },
   },
 });
 
@@ -65,6 +73,10 @@ const policy = await trainPolicy(samples, task, {
   ...(args["srm-schedule"] ? { srmSchedule: args["srm-schedule"] as "action" | "episode" } : {}),
   ...(args["srm-updates"] ? { srmUpdates: Number(args["srm-updates"]) } : {}),
   ...(args.prior === "none" ? { prior: "none" as const } : {}),
+  ...(args.reward ? { reward: args.reward as "paper" | "iou-gain" } : {}),
+  ...(args["agent-input"] ? { agentInput: args["agent-input"] as "state" | "state+srm" } : {}),
+  ...(args.entropy ? { entropy: Number(args.entropy) } : {}),
+  ...(args.gamma ? { gamma: Number(args.gamma) } : {}),
   onProgress: (p) => {
     if (p.elapsedMs - lastLog > 15_000 || p.episode === p.episodes) {
       lastLog = p.elapsedMs;
@@ -98,21 +110,23 @@ if (args.save) {
 
 const nEval = Number(args.eval);
 if (nEval > 0) {
-  const variants = ["none", "no-rl", "no-srm", "none+maskInput"] as const;
+  const variants = ["none", "no-rl"] as const;
   const results: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
   const hits: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  const errors: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
   for (const pair of split.test.slice(0, nEval)) {
     const { image, mask } = await loadPair(pair, { resizeMask: true });
     for (const variant of variants) {
-      const ablation = variant === "none+maskInput" ? "none" : variant;
       const out = await segmentImage(image, policy, {
         segmenter,
-        ablation,
-        useMaskInput: variant === "none+maskInput",
+        ablation: variant,
         seed: 1,
         ...(pair.classes ? { texts: pair.classes } : {}),
       });
       results[variant].push(iou(out.mask, mask));
+      let wrong = 0;
+      for (let i = 0; i < mask.data.length; i++) if (out.mask.data[i] !== mask.data[i]) wrong++;
+      errors[variant].push(wrong / mask.data.length);
       const clicks = out.trajectory.filter((t) => t.step > 0);
       const fg = clicks.filter(
         (t) => mask.data[Math.floor(t.point.y) * mask.width + Math.floor(t.point.x)] === 1,
@@ -126,8 +140,17 @@ if (nEval > 0) {
   );
   for (const k of Object.keys(results)) {
     console.log(
-      `  ${k.padEnd(7)} mIoU ${(100 * mean(results[k])).toFixed(2)}  foreground-click rate ${mean(hits[k]).toFixed(3)}`,
+      `  ${k.padEnd(7)} mIoU ${(100 * mean(results[k])).toFixed(2)}  MAE ${mean(errors[k]).toFixed(3)}  foreground-click rate ${mean(hits[k]).toFixed(3)}`,
     );
   }
+  const paired = (a: number[], b: number[]) => {
+    const d = a.map((x, i) => x - b[i]);
+    const m = mean(d);
+    const sd = Math.sqrt(d.reduce((acc, x) => acc + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+    return `${m >= 0 ? "+" : ""}${m.toFixed(4)} (standard error ${(sd / Math.sqrt(Math.max(1, d.length))).toFixed(4)})`;
+  };
+  console.log(
+    `  AlignSAM - no-RL: IoU ${paired(results.none, results["no-rl"])}, MAE ${paired(errors.none, errors["no-rl"])}`,
+  );
 }
 policy.dispose();

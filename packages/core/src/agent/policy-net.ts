@@ -28,7 +28,22 @@ export interface ActorCriticShape {
   readonly gridSide: number;
   /** Width of the hidden layers. */
   readonly hidden: number;
+  /**
+   * The last input channel is the SRM's y_r and the one before it the mask M (agentInput
+   * "state+srm"): the actor then also gets a learned linear read-out of per-cell cues from them.
+   */
+  readonly seesSrm?: boolean;
 }
+
+/** Cues per cell the "state+srm" actor reads directly: y_r - M, |y_r - M|, |y_r - 1/2|. */
+const CUES = 3;
+/**
+ * Cues enter the read-out multiplied by this: Adam moves a weight by about lr per step whatever the
+ * gradient's scale, so the gain lets the cue logits move 10x faster than the trunk's at lr 1e-4.
+ */
+const CUE_GAIN = 10;
+/** Initial cue weights: |y_r - M| only (a zero start learned the wrong cues; see cueLogits). */
+const CUE_INIT = [0, 1, 0];
 
 const MASKED_LOGIT = -1e9;
 
@@ -52,6 +67,11 @@ export class ActorCritic {
     // Small output gain: the initial policy is close to uniform, as PPO expects.
     addConv(this.params, "actor/logit", 1, h, 1, rng, 0.01);
     addDense(this.params, "critic/value", h, 1, rng, 1);
+    if (shape.seesSrm) {
+      // Starts at the rule "click where y_r and M disagree most" (|y_r - M|); PPO tunes it from there.
+      addConv(this.params, "actor/cue", 1, CUES, 1, rng, 0);
+      this.params.get("actor/cue/w")?.assign(tf.tensor2d(CUE_INIT, [CUES, 1]));
+    }
   }
 
   get actionCount(): number {
@@ -66,10 +86,28 @@ export class ActorCritic {
     x = tf.relu(conv3(p, "trunk/conv", x));
     x = globalContext(p, "trunk/context", x);
     const cells = poolBy(x, this.shape.stateSize / this.shape.gridSide);
-    const raw = conv(p, "actor/logit", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
+    let raw = conv(p, "actor/logit", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
+    if (this.shape.seesSrm) raw = tf.add(raw, this.cueLogits(states)) as tf.Tensor2D;
     const logits = tf.where(tf.greater(available, 0.5), raw, tf.fill(raw.shape, MASKED_LOGIT)) as tf.Tensor2D;
     const values = dense(p, "critic/value", x.mean([1, 2]) as tf.Tensor2D).reshape([n]) as tf.Tensor1D;
     return { logits, values };
+  }
+
+  /**
+   * Where the SRM and the current mask disagree (and how sure the SRM is) is where a click labelled
+   * by the SRM can change the mask; the conv trunk, fed 2C + 2 channels, was slow to find these two
+   * channels on its own (saliency, 5 epochs: greedy policy 30.6 mIoU vs 34.3 for random clicks, vs
+   * 44.6 for a fixed "largest |y_r - M|" rule), so the actor reads them directly.
+   */
+  private cueLogits(states: tf.Tensor4D): tf.Tensor2D {
+    const n = states.shape[0];
+    const k = this.shape.inputChannels;
+    const m = tf.slice(states, [0, 0, 0, k - 2], [-1, -1, -1, 1]);
+    const y = tf.slice(states, [0, 0, 0, k - 1], [-1, -1, -1, 1]);
+    const d = tf.sub(y, m);
+    const cues = tf.mul(tf.concat([d, tf.abs(d), tf.abs(tf.sub(y, 0.5))], 3), CUE_GAIN) as tf.Tensor4D;
+    const cells = poolBy(cues, this.shape.stateSize / this.shape.gridSide);
+    return conv(this.params, "actor/cue", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
   }
 
   /** Action probabilities and value of one state, as plain arrays (the rollout's hot path). */

@@ -16,21 +16,8 @@ export function clickReward(groundTruth: BinaryMask, point: Point): 1 | -1 {
 export type RewardKind = "paper" | "iou-gain";
 
 /**
- * Soft IoU of a mask map with the ground truth, both as R x R foreground fractions on the grid.
- * @example softIou(Float32Array.of(1, 0), Float32Array.of(1, 1)) // 0.5
- */
-export function softIou(mask: Float32Array, target: Float32Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < mask.length; i++) {
-    inter += Math.min(mask[i], target[i]);
-    union += Math.max(mask[i], target[i]);
-  }
-  return union > 0 ? inter / union : 1;
-}
-
-/**
- * The "iou-gain" reward: how much the click improved the mask, scaled so a 5-point IoU gain is worth
+ * The "iou-gain" reward (the default): how much the click improved the full-size mask's IoU with the
+ * ground truth (the number the evaluation scores), scaled so a 5-point IoU gain is worth
  * one paper reward. It credits what a click does to the segmentation (a negative click at a leak,
  * a positive one in a missed part), which the paper's reward cannot see.
  */

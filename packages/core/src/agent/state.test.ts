@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Embedding } from "../models/ports.ts";
 import {
+  agentInputChannels,
+  appendChannel,
   buildState,
   computeFeatureStats,
   maskFromLowRes,
@@ -56,5 +58,14 @@ describe("agent state", () => {
     const m = maskFromLowRes(logits, 2, 2, 2);
     expect(m[2]).toBeCloseTo(1);
     expect(m[3]).toBeCloseTo(0);
+  });
+
+  it("appends the SRM map as the last channel of every position for a state+srm agent", () => {
+    expect(agentInputChannels(1, "state")).toBe(3);
+    expect(agentInputChannels(1, "state+srm")).toBe(4);
+    const state = Float32Array.of(1, 2, 3, 4, 5, 6); // 2 positions x 3 channels
+    expect(Array.from(appendChannel(state, Float32Array.of(0.25, 0.75)))).toEqual([
+      1, 2, 3, 0.25, 4, 5, 6, 0.75,
+    ]);
   });
 });

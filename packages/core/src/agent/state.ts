@@ -41,6 +41,26 @@ export function stateChannels(embeddingChannels: number): number {
   return 2 * embeddingChannels + 1;
 }
 
+/** Channels the actor-critic reads: the state, plus y_r when it sees the SRM's map. */
+export function agentInputChannels(embeddingChannels: number, input: "state" | "state+srm"): number {
+  return stateChannels(embeddingChannels) + (input === "state+srm" ? 1 : 0);
+}
+
+/**
+ * The agent's input with one extra per-position channel appended (HWC): the SRM's y_r, so the policy
+ * can aim at positions where the SRM is sure and the current mask disagrees with it.
+ */
+export function appendChannel(state: Float32Array, extra: Float32Array): Float32Array {
+  const positions = extra.length;
+  const k = state.length / positions;
+  const out = new Float32Array(positions * (k + 1));
+  for (let p = 0; p < positions; p++) {
+    out.set(state.subarray(p * k, (p + 1) * k), p * (k + 1));
+    out[p * (k + 1) + k] = extra[p];
+  }
+  return out;
+}
+
 /** Mean and standard deviation per channel over a set of embeddings (std floored to avoid blow-ups). */
 export function computeFeatureStats(embeddings: readonly Embedding[]): FeatureStats {
   const c = embeddings[0]?.channels ?? 0;

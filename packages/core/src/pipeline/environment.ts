@@ -7,9 +7,9 @@
 import { availableCells, cellCenter, type GridSpec, gridSide, pixelToCell } from "../agent/grid.ts";
 import type { ActorCritic } from "../agent/policy-net.ts";
 import type { Transition } from "../agent/ppo.ts";
-import { clickReward, iouGainReward, type RewardKind, softIou } from "../agent/reward.ts";
+import { clickReward, iouGainReward, type RewardKind } from "../agent/reward.ts";
 import { type Rng, sampleIndex } from "../agent/rng.ts";
-import { buildState, maskFromLowRes, poolMap } from "../agent/state.ts";
+import { appendChannel, buildState, maskFromLowRes, stateChannels } from "../agent/state.ts";
 import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { Srm } from "../srm/srm.ts";
 import { bestCandidate } from "./frame.ts";
@@ -71,6 +71,17 @@ export interface EpisodeResult {
   readonly meanReward: number;
   readonly srmLoss: number;
   readonly timings: EpisodeTimings;
+}
+
+/** IoU of two same-size 0/1 masks (1 when both are empty): one tight pass, run after every click. */
+function binaryIou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] & b[i];
+    union += a[i] | b[i];
+  }
+  return union === 0 ? 1 : inter / union;
 }
 
 function randomPixel(mask: Uint8Array, value: number, rng: Rng): number {
@@ -174,16 +185,18 @@ export async function runEpisode(
   };
   let current = await decode();
   const stepMasks: Float32Array[] = [];
-  // IoU of the current mask with the ground truth on the grid, for the "iou-gain" reward.
-  const iouGain = o.mode === "train" && o.reward === "iou-gain" && img.target !== undefined;
+  // IoU of the current (full-size, binary) mask with the ground truth, for the "iou-gain" reward:
+  // the very number the evaluation scores, not a proxy on the coarse R x R grid.
+  const iouGain = o.mode === "train" && o.reward === "iou-gain" && img.groundTruth !== undefined;
   let currentIou = 0;
   const advance = (res: DecodeResult): Float32Array => {
-    const logits = res.lowResLogits[bestCandidate(res)];
+    const best = bestCandidate(res);
+    const logits = res.lowResLogits[best];
     if (o.keepStepMasks) stepMasks.push(logits);
     return timed("stateMs", () => {
       const { height: h, width: w } = img.features;
       const mask = maskFromLowRes(logits, res.lowResSize, h, w);
-      if (iouGain) currentIou = softIou(poolMap(img.features, mask), img.target!);
+      if (iouGain) currentIou = binaryIou(res.masks[best].data, img.groundTruth!.data);
       return buildState(img.features, mask);
     });
   };
@@ -193,16 +206,27 @@ export async function runEpisode(
   const clicked: number[] = [...new Set(points.map((p) => pixelToCell(o.grid, p, width, height)))];
   const actions: number[] = [];
   let rewardSum = 0;
+  // A net built for "state+srm" (policy card architecture.agentInput) has one input channel more.
+  const seesSrm = deps.net.shape.inputChannels === stateChannels(img.features.channels) + 1;
+  const srmOf = (s: Float32Array): Float32Array | undefined =>
+    useSrm ? timed("srmMs", () => deps.srm.predict(s, img.semantic)) : undefined;
+  // Without the SRM (its ablation) an agent trained to read y_r sees "undecided" everywhere.
+  const agentInput = (s: Float32Array, yr: Float32Array | undefined): Float32Array =>
+    seesSrm ? appendChannel(s, yr ?? new Float32Array(r * r).fill(0.5)) : s;
   for (let t = 1; t <= o.steps && clicked.length < n; t++) {
     const iouBefore = currentIou;
     const available = availableCells(o.grid, clicked);
+    // y_r of s_t: labels this step's click and, for a "state+srm" agent, is part of what it sees.
+    const yr = srmOf(state);
+    if (yr) srmMap = yr;
+    const input = agentInput(state, yr);
     let action: number;
     let logProb = 0;
     let value = 0;
     if (o.ablation === "no-rl") {
       action = sampleIndex(available, o.rng);
     } else {
-      const ev = timed("agentMs", () => deps.net.evaluate(state, available));
+      const ev = timed("agentMs", () => deps.net.evaluate(input, available));
       action = o.mode === "infer" && o.greedy ? argExtreme(ev.probs, 1) : sampleIndex(ev.probs, o.rng);
       if (action < 0 || available[action] === 0) action = sampleIndex(available, o.rng);
       logProb = Math.log(Math.max(ev.probs[action], 1e-12));
@@ -210,9 +234,7 @@ export async function runEpisode(
     }
     let label: PointLabel = 1;
     let score = 1;
-    if (useSrm) {
-      const yr = timed("srmMs", () => deps.srm.predict(state, img.semantic));
-      srmMap = yr;
+    if (yr) {
       score = deps.srm.cellScores(yr)[action];
       label = score > 0.5 ? 1 : 0;
     }
@@ -228,14 +250,16 @@ export async function runEpisode(
     if (iouGain) reward = iouGainReward(iouBefore, currentIou);
     if (o.mode === "train") {
       trainSrm(state);
-      transitions.push({ state, available, action, reward: reward ?? 0, logProb, value });
+      transitions.push({ state: input, available, action, reward: reward ?? 0, logProb, value });
     }
     rewardSum += reward ?? 0;
     state = nextState;
   }
   trainSrm(state, true);
   const bootstrap =
-    o.mode === "train" && o.ablation !== "no-rl" ? timed("agentMs", () => deps.net.value(state)) : 0;
+    o.mode === "train" && o.ablation !== "no-rl"
+      ? timed("agentMs", () => deps.net.value(agentInput(state, seesSrm ? srmOf(state) : undefined)))
+      : 0;
   return {
     trajectory,
     transitions,

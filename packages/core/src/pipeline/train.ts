@@ -81,7 +81,17 @@ export interface TrainOptions {
    */
   readonly srmSchedule?: SrmSchedule;
   readonly useMaskInput?: boolean;
-  /** Training reward: "paper" (default; +1/-1 for a click on foreground) or "iou-gain". */
+  /**
+   * What the agent sees: "state" (paper: s_t) or "state+srm" (default: s_t and the SRM's y_r, with
+   * an actor read-out of |y_r - M| that starts at the "click the largest disagreement" rule; see
+   * policies/README.md for the measurements).
+   */
+  readonly agentInput?: "state" | "state+srm";
+  /**
+   * Training reward: "iou-gain" (default: 20 x the click's gain in IoU of the full-size mask,
+   * clipped to [-1, 1]) or "paper" (+1/-1 for a click on foreground, which rewards piling clicks
+   * onto the object whether or not the mask improves).
+   */
   readonly reward?: RewardKind;
   readonly seed: number;
   readonly grid?: GridSpec;
@@ -160,7 +170,7 @@ export async function trainPolicy(
     episodesPerUpdate: options.episodesPerUpdate ?? 5,
     srmSchedule: options.srmSchedule ?? "episode",
     useMaskInput: options.useMaskInput ?? false,
-    reward: options.reward ?? "paper",
+    reward: options.reward ?? "iou-gain",
   };
   const seg = options.segmenter;
   const timings: TrainTimings = {
@@ -216,6 +226,7 @@ export async function trainPolicy(
     stateScale,
     hidden: options.hidden ?? 16,
     srmHidden: options.srmHidden ?? 16,
+    agentInput: options.agentInput ?? "state+srm",
   };
   const { net, srm } = createNetworks({ grid, architecture, branch: task.branch }, options.seed);
   const optimizer = createPpoOptimizer(hp.lr);

@@ -33,6 +33,11 @@ export const ArchitectureSchema = z.object({
   stateScale: z.number().int().positive(),
   hidden: z.number().int().positive(),
   srmHidden: z.number().int().positive(),
+  /**
+   * What the actor-critic sees: the paper's state s_t ("state", also what cards written before this
+   * field meant), or s_t plus the SRM's map y_r of s_t as one more channel ("state+srm").
+   */
+  agentInput: z.enum(["state", "state+srm"]).optional(),
 });
 export type Architecture = z.infer<typeof ArchitectureSchema>;
 

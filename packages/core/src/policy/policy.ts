@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { gridSide } from "../agent/grid.ts";
 import type { ParamMap } from "../agent/layers.ts";
 import { ActorCritic } from "../agent/policy-net.ts";
-import { type FeatureStats, stateChannels } from "../agent/state.ts";
+import { agentInputChannels, type FeatureStats } from "../agent/state.ts";
 import { Srm } from "../srm/srm.ts";
 import type { Architecture, PolicyCard } from "./card.ts";
 
@@ -27,10 +27,11 @@ export function createNetworks(
   const g = gridSide(card.grid);
   const net = new ActorCritic(
     {
-      inputChannels: stateChannels(a.embeddingChannels),
+      inputChannels: agentInputChannels(a.embeddingChannels, a.agentInput ?? "state"),
       stateSize: a.stateSize,
       gridSide: g,
       hidden: a.hidden,
+      seesSrm: a.agentInput === "state+srm",
     },
     seed,
   );

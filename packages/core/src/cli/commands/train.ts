@@ -75,8 +75,9 @@ function learningRate(
 
 const REWARDS = ["paper", "iou-gain"] as const;
 
-function rewardOption(value: string | undefined): (typeof REWARDS)[number] {
-  const v = value ?? "paper";
+function rewardOption(value: string | undefined): { reward?: (typeof REWARDS)[number] } {
+  if (value === undefined) return {};
+  const v = value;
   if (!(REWARDS as readonly string[]).includes(v)) {
     throw new AlignSamError(
       "INVALID_ARGUMENT",
@@ -86,7 +87,7 @@ function rewardOption(value: string | undefined): (typeof REWARDS)[number] {
       },
     );
   }
-  return v as (typeof REWARDS)[number];
+  return { reward: v as (typeof REWARDS)[number] };
 }
 
 /** Registers `train`. */
@@ -102,7 +103,10 @@ export function registerTrainCommand(program: Command): void {
     .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
     .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
     .option("--lr <x>", "Adam learning rate of the agent (paper: 1e-4)")
-    .option("--reward <kind>", "agent reward: paper (+1/-1 click on foreground) or iou-gain", "paper")
+    .option(
+      "--reward <kind>",
+      "agent reward: iou-gain (default: the click's gain in mask IoU) or paper (+1/-1 click on foreground)",
+    )
     .option("--srm-lr <x>", "Adam learning rate of the SRM (default: the pipeline's, 1e-3)")
     .option("--seed <n>", "seed of the split and of training", "0")
     .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
@@ -127,7 +131,7 @@ export function registerTrainCommand(program: Command): void {
             steps: optionalInt(flags.steps, "--steps"),
             ...learningRate(flags.lr, "--lr", "lr"),
             ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
-            reward: rewardOption(flags.reward),
+            ...rewardOption(flags.reward),
           };
           checkPriorFlags(task.branch, task.name, flags);
           const out = flags.out ?? defaultPolicyDir(task.name);
