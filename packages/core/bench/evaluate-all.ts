@@ -6,7 +6,13 @@
  *
  * Run: npm exec -- node packages/core/bench/evaluate-all.ts [--tasks blur,shadow] [--train-epochs 5]
  *      [--max-test N] [--steps 15] [--policies DIR] [--retrain] [--save-policies] [--out FILE]
- *      [--render-only]
+ *      [--render-only] [--html-gallery none|masks-only|images] [--html-dir DIR]
+ *
+ * Beside the Markdown it writes one self-contained HTML report per task, <html-dir>/<task>.html,
+ * rendered from the saved JSON (see ./evaluation-html.ts). Its gallery defaults to "none" because
+ * the docs/ copy is committed and may not carry dataset pixels; `--render-only --html-gallery
+ * images --html-dir out/html` rewrites the pages with pictures from the saved results and the
+ * shipped policies, without evaluating again.
  */
 import { readFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
@@ -31,6 +37,12 @@ import {
   renderEvaluationDoc,
   type TaskEvaluation,
 } from "../src/evaluation/evaluation-doc.ts";
+import {
+  alignSamGallery,
+  type GalleryCase,
+  parseGalleryMode,
+  readSavedReport,
+} from "../src/evaluation/html/index.ts";
 import { obtainPolicy, type PolicySample } from "../src/evaluation/policy-source.ts";
 import { openJsonlWriter, summaryToJson, writeText } from "../src/evaluation/report.ts";
 import { centreClickMethod, perSamMethod } from "../src/evaluation/segmenter-baselines.ts";
@@ -39,6 +51,7 @@ import { taskPairs } from "../src/evaluation/task-pairs.ts";
 import { createClassicSegmenter } from "../src/models/classic/index.ts";
 import { defaultTaskRegistry, type TaskDefinition } from "../src/tasks/registry.ts";
 import { activeTfBackend } from "../src/tf/backend.ts";
+import { renderOnlyGallery, writeTaskHtml } from "./evaluation-html.ts";
 
 const program = new Command()
   .name("evaluate-all")
@@ -63,7 +76,13 @@ const program = new Command()
   .option("--voc-all-classes", "voc: keep the 60 non-VOC COCO classes too", false)
   .option("--out <file>", "Markdown report", "docs/EVALUATION.md")
   .option("--json-dir <dir>", "JSON results folder", "docs/evaluation")
-  .option("--render-only", "rewrite the Markdown from <json-dir>/report.json without evaluating", false);
+  .option("--render-only", "rewrite the Markdown from <json-dir>/report.json without evaluating", false)
+  .option(
+    "--html-gallery <mode>",
+    "gallery of the HTML reports: none (ids and metrics; the committed copy), masks-only or images (dataset pixels: never commit)",
+    "none",
+  )
+  .option("--html-dir <dir>", "folder of the per-task HTML reports (default: --json-dir)");
 
 interface Args {
   tasks: string;
@@ -83,6 +102,8 @@ interface Args {
   out: string;
   jsonDir: string;
   renderOnly: boolean;
+  htmlGallery: string;
+  htmlDir?: string;
 }
 
 const args = program.parse().opts<Args>();
@@ -105,6 +126,10 @@ const settings = {
 };
 const tasks: TaskDefinition[] = args.tasks.split(",").map((n) => defaultTaskRegistry.get(n.trim()));
 const jsonDir = resolve(repo, args.jsonDir);
+const htmlDirs = { json: jsonDir, html: resolve(repo, args.htmlDir ?? args.jsonDir) };
+const galleryMode = parseGalleryMode(args.htmlGallery);
+/** Gallery cases with pictures, per task, made while the task's policy is loaded. */
+const galleries = new Map<string, GalleryCase[]>();
 const started = performance.now();
 
 function bar(label: string, total: number): SingleBar {
@@ -200,6 +225,8 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
           detail: `AlignSAM mIoU ${(100 * (records[0].metrics.mIoU ?? 0)).toFixed(1)}`,
         }),
     });
+    if (galleryMode !== "none")
+      galleries.set(task.name, await alignSamGallery(galleryMode, results[0].records, test, policy, base));
   } finally {
     evaluating.stop();
     await writer.close();
@@ -227,7 +254,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const notes: string[] = [];
   if (task.branch === "explicit") {
     notes.push(
-      "Explicit branch with M_c = 1: no CLIP (Surgery) weights are available on this machine, so the semantic state carries no text prior.",
+      "Explicit branch with M_c = 1: no CLIP (Surgery) weights are available on this machine, so the semantic state carries no text prior here; the built-in CenterNet prior (COCO classes only) is compared with M_c = 1 and the implicit branch in the branch table at the end.",
     );
   }
   if (pairs.note) notes.push(pairs.note);
@@ -282,10 +309,31 @@ async function checkRules(task: TaskDefinition, datasetName: string, all: readon
   });
 }
 
+/**
+ * The implicit-vs-explicit table (paper Table 4; ./branch-table.ts, a separate reduced run because it
+ * trains three policies per task) saved beside the JSON, appended to the report when present.
+ */
+async function branchSection(): Promise<string> {
+  try {
+    return `\n${await readFile(join(jsonDir, "branch-table.md"), "utf8")}`;
+  } catch {
+    return "";
+  }
+}
+
 if (args.renderOnly) {
   const saved = JSON.parse(await readFile(join(jsonDir, "report.json"), "utf8")) as EvaluationReport;
-  await writeText(resolve(repo, args.out), renderEvaluationDoc(saved, EVALUATION_CONVENTIONS));
+  await writeText(
+    resolve(repo, args.out),
+    renderEvaluationDoc(saved, EVALUATION_CONVENTIONS) + (await branchSection()),
+  );
   process.stderr.write(`rewrote ${args.out} from ${relative(repo, jsonDir)}/report.json\n`);
+  const run = await readSavedReport(jsonDir);
+  for (const t of run.tasks.filter((x) => tasks.some((task) => task.name === x.task))) {
+    const cases = await renderOnlyGallery(galleryMode, t, jsonDir, { root, repo });
+    const path = await writeTaskHtml(run, t, htmlDirs, { mode: galleryMode, ...(cases ? { cases } : {}) });
+    process.stderr.write(`wrote ${relative(repo, path)} (gallery: ${galleryMode})\n`);
+  }
   process.exit(0);
 }
 
@@ -320,7 +368,14 @@ const report: EvaluationReport = {
   totalMs: performance.now() - started,
 };
 await writeText(join(jsonDir, "report.json"), summaryToJson(report as never));
-await writeText(resolve(repo, args.out), renderEvaluationDoc(report, EVALUATION_CONVENTIONS));
+await writeText(
+  resolve(repo, args.out),
+  renderEvaluationDoc(report, EVALUATION_CONVENTIONS) + (await branchSection()),
+);
+for (const t of evaluations) {
+  const cases = galleries.get(t.task);
+  await writeTaskHtml(report, t, htmlDirs, { mode: galleryMode, ...(cases ? { cases } : {}) });
+}
 process.stderr.write(
   `\nwrote ${args.out} and ${relative(repo, jsonDir)}/ in ${(report.totalMs / 60_000).toFixed(1)} min\n`,
 );

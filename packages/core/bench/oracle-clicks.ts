@@ -5,6 +5,7 @@
  *
  * Run: npm exec -- node packages/core/bench/oracle-clicks.ts [--limit 30] [--tasks blur,glass]
  *      [--clicks 10] [--candidate best|oracle|0|1|2] [--mask-input] [--set beta=6] [--out FILE] [--dry]
+ *      [--encoders handcrafted,learned,combined]  (the first encoder's run is the main table; all are compared)
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -14,8 +15,10 @@ import { findRepositoryRoot } from "../src/datasets/root.ts";
 import { AlignSamError } from "../src/errors.ts";
 import { type BinaryMask, createBinaryMask } from "../src/mask/types.ts";
 import { iou } from "../src/metrics/iou.ts";
-import { createClassicSegmenter, resolveClassicOptions } from "../src/models/classic/index.ts";
+import { openClassicSegmenter } from "../src/models/centernet/classic-encoder.ts";
+import { type ClassicEncoder, resolveClassicOptions } from "../src/models/classic/index.ts";
 import type { DecodeResult, Point, PointLabel } from "../src/models/ports.ts";
+import { type EncoderRun, renderEncoderComparison } from "./encoder-table.ts";
 import { nextOracleClick } from "./next-click.ts";
 import { type BenchmarkReport, renderReport, type TaskResult } from "./report.ts";
 import { mean, median } from "./stats.ts";
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       set: { type: "string", multiple: true, default: [] },
       out: { type: "string" },
       dry: { type: "boolean", default: false },
+      encoders: { type: "string", default: "handcrafted" },
     },
   });
   const root = resolve(values.root ?? resolveDatasetsRoot());
@@ -96,79 +100,92 @@ async function main(): Promise<void> {
   const useMaskInput = values["mask-input"];
   const settings = parseSettings(values.set ?? []);
   const options = resolveClassicOptions(settings);
-  const segmenter = createClassicSegmenter(settings);
+  const encoders = values.encoders.split(",") as ClassicEncoder[];
+  for (const e of encoders) resolveClassicOptions({ encoder: e });
   const tasks = values.tasks ? values.tasks.split(",") : await listDatasetTasks(root);
   const clickCounts = REPORTED_CLICKS.filter((k) => k <= maxClicks);
   if (!clickCounts.includes(maxClicks)) clickCounts.push(maxClicks);
   const started = performance.now();
-  const results: TaskResult[] = [];
-  for (const task of tasks) {
-    const dataset = await loadDataset(task, { root });
-    const pairs = dataset.pairs.slice(0, limit);
-    const sums = new Map<number, number>(clickCounts.map((k) => [k, 0]));
-    const encodeMs: number[] = [];
-    const decodeMs: number[] = [];
-    const encodeCpu: number[] = [];
-    const decodeCpu: number[] = [];
-    const steadyMs: number[] = [];
-    for (const pair of pairs) {
-      const { image, mask } = await loadPair(pair, { resizeMask: true });
-      let t0 = performance.now();
-      let c0 = process.cpuUsage();
-      const embedding = await segmenter.encode(image);
-      encodeMs.push(performance.now() - t0);
-      encodeCpu.push(cpuMs(c0));
-      const points: Point[] = [];
-      const labels: PointLabel[] = [];
-      let prediction: BinaryMask = createBinaryMask(image.width, image.height);
-      let maskInput: Float32Array | undefined;
-      let score = iou(prediction, mask);
-      for (let k = 1; k <= maxClicks; k++) {
-        const click = nextOracleClick(prediction, mask);
-        if (click) {
-          points.push(click.point);
-          labels.push(click.label);
-          t0 = performance.now();
-          c0 = process.cpuUsage();
-          const result = await segmenter.decode(embedding, { points, labels, maskInput });
-          decodeMs.push(performance.now() - t0);
-          decodeCpu.push(cpuMs(c0));
-          const chosen = pick(result, values.candidate, mask);
-          prediction = result.masks[chosen];
-          maskInput = useMaskInput ? result.lowResLogits[chosen] : undefined;
-          score = iou(prediction, mask);
+  const runs: EncoderRun[] = [];
+  for (const encoder of encoders) {
+    const segmenter = await openClassicSegmenter({ ...settings, encoder });
+    const results: TaskResult[] = [];
+    const encoderStarted = performance.now();
+    for (const task of tasks) {
+      const dataset = await loadDataset(task, { root });
+      const pairs = dataset.pairs.slice(0, limit);
+      const sums = new Map<number, number>(clickCounts.map((k) => [k, 0]));
+      const encodeMs: number[] = [];
+      const decodeMs: number[] = [];
+      const encodeCpu: number[] = [];
+      const decodeCpu: number[] = [];
+      const steadyMs: number[] = [];
+      for (const pair of pairs) {
+        const { image, mask } = await loadPair(pair, { resizeMask: true });
+        let t0 = performance.now();
+        let c0 = process.cpuUsage();
+        const embedding = await segmenter.encode(image);
+        encodeMs.push(performance.now() - t0);
+        encodeCpu.push(cpuMs(c0));
+        const points: Point[] = [];
+        const labels: PointLabel[] = [];
+        let prediction: BinaryMask = createBinaryMask(image.width, image.height);
+        let maskInput: Float32Array | undefined;
+        let score = iou(prediction, mask);
+        for (let k = 1; k <= maxClicks; k++) {
+          const click = nextOracleClick(prediction, mask);
+          if (click) {
+            points.push(click.point);
+            labels.push(click.label);
+            t0 = performance.now();
+            c0 = process.cpuUsage();
+            const result = await segmenter.decode(embedding, { points, labels, maskInput });
+            decodeMs.push(performance.now() - t0);
+            decodeCpu.push(cpuMs(c0));
+            const chosen = pick(result, values.candidate, mask);
+            prediction = result.masks[chosen];
+            maskInput = useMaskInput ? result.lowResLogits[chosen] : undefined;
+            score = iou(prediction, mask);
+          }
+          if (sums.has(k)) sums.set(k, sums.get(k)! + score);
         }
-        if (sums.has(k)) sums.set(k, sums.get(k)! + score);
+        // Steady state, as in a training loop: the final prompt decoded again on a warm embedding,
+        // away from the protocol's own allocations (masks, distance transforms) and their GC.
+        const runs: number[] = [];
+        for (let r = 0; r < STEADY_REPEATS; r++) {
+          t0 = performance.now();
+          await segmenter.decode(embedding, { points, labels, maskInput });
+          runs.push(performance.now() - t0);
+        }
+        steadyMs.push(median(runs));
       }
-      // Steady state, as in a training loop: the final prompt decoded again on a warm embedding,
-      // away from the protocol's own allocations (masks, distance transforms) and their GC.
-      const runs: number[] = [];
-      for (let r = 0; r < STEADY_REPEATS; r++) {
-        t0 = performance.now();
-        await segmenter.decode(embedding, { points, labels, maskInput });
-        runs.push(performance.now() - t0);
-      }
-      steadyMs.push(median(runs));
+      const iouAt: Record<number, number> = {};
+      for (const k of clickCounts) iouAt[k] = sums.get(k)! / Math.max(1, pairs.length);
+      const row: TaskResult = {
+        task,
+        images: pairs.length,
+        iouAt,
+        encodeMs: { mean: mean(encodeMs), median: median(encodeMs), cpuMean: mean(encodeCpu) },
+        decodeMs: { mean: mean(decodeMs), median: median(decodeMs), cpuMean: mean(decodeCpu) },
+        steadyDecodeMs: median(steadyMs),
+      };
+      results.push(row);
+      console.error(
+        `${encoder} ${task}: ${clickCounts.map((k) => `IoU@${k} ${iouAt[k].toFixed(3)}`).join("  ")}  encode ${row.encodeMs.mean.toFixed(0)} ms (cpu ${row.encodeMs.cpuMean.toFixed(0)})  decode ${row.decodeMs.mean.toFixed(2)} ms (cpu ${row.decodeMs.cpuMean.toFixed(2)}, steady ${row.steadyDecodeMs.toFixed(2)})`,
+      );
     }
-    const iouAt: Record<number, number> = {};
-    for (const k of clickCounts) iouAt[k] = sums.get(k)! / Math.max(1, pairs.length);
-    const row: TaskResult = {
-      task,
-      images: pairs.length,
-      iouAt,
-      encodeMs: { mean: mean(encodeMs), median: median(encodeMs), cpuMean: mean(encodeCpu) },
-      decodeMs: { mean: mean(decodeMs), median: median(decodeMs), cpuMean: mean(decodeCpu) },
-      steadyDecodeMs: median(steadyMs),
-    };
-    results.push(row);
-    console.error(
-      `${task}: ${clickCounts.map((k) => `IoU@${k} ${iouAt[k].toFixed(3)}`).join("  ")}  encode ${row.encodeMs.mean.toFixed(0)} ms (cpu ${row.encodeMs.cpuMean.toFixed(0)})  decode ${row.decodeMs.mean.toFixed(2)} ms (cpu ${row.decodeMs.cpuMean.toFixed(2)}, steady ${row.steadyDecodeMs.toFixed(2)})`,
-    );
+    runs.push({
+      encoder,
+      info: segmenter.info,
+      results,
+      seconds: (performance.now() - encoderStarted) / 1000,
+    });
   }
+  const primary = runs[0];
   const argv = process.argv.slice(2).join(" ");
   const report: BenchmarkReport = {
-    backend: segmenter.info.backend,
-    modelId: segmenter.info.modelId,
+    backend: primary.info.backend,
+    modelId: primary.info.modelId,
     command: `npm exec -- node packages/core/bench/oracle-clicks.ts${argv ? ` ${argv}` : ""}`,
     date: new Date().toISOString(),
     datasetsRoot: root,
@@ -176,11 +193,11 @@ async function main(): Promise<void> {
     clickCounts,
     candidate: values.candidate,
     maskInput: useMaskInput,
-    options: { ...options },
-    results,
+    options: { ...options, encoder: primary.encoder },
+    results: primary.results,
     totalSeconds: (performance.now() - started) / 1000,
   };
-  const markdown = renderReport(report);
+  const markdown = renderReport(report) + (runs.length > 1 ? renderEncoderComparison(runs, clickCounts) : "");
   if (values.dry) {
     process.stdout.write(markdown);
     return;

@@ -124,14 +124,34 @@ export async function loadManifest(uri: string, options: LoadManifestOptions = {
         const path = await localManifestPath(uri);
         return { manifest: parseManifest(await readJson(path), uri), dir: dirname(path), uri };
       })();
-  if (options.verify ?? true) {
-    for (const file of loaded.manifest.files) {
-      await verifyFileChecksum(
-        modelFilePath(loaded, file.path),
-        file.sha256,
-        `${basename(loaded.dir)}/${file.path}`,
-      );
-    }
+  if (options.verify ?? true) await verifyManifestFiles(loaded);
+  return loaded;
+}
+
+/** Checks every listed file of a loaded manifest: present, right SHA-256 (MODEL_CHECKSUM). */
+export async function verifyManifestFiles(loaded: LoadedManifest): Promise<void> {
+  for (const file of loaded.manifest.files) {
+    await verifyFileChecksum(
+      modelFilePath(loaded, file.path),
+      file.sha256,
+      `${basename(loaded.dir)}/${file.path}`,
+    );
   }
+}
+
+/**
+ * A manifest held in code (a model shipped inside an npm package, which has no manifest.json of
+ * ours) over the folder its files are in: validated and checksummed exactly like a loaded one.
+ * @example
+ * const loaded = await manifestAt(BUILTIN_CENTERNET_MANIFEST, humanModelsDir, "builtin:centernet");
+ */
+export async function manifestAt(
+  json: unknown,
+  dir: string,
+  uri: string,
+  options: Pick<LoadManifestOptions, "verify"> = {},
+): Promise<LoadedManifest> {
+  const loaded = { manifest: parseManifest(json, uri), dir, uri };
+  if (options.verify ?? true) await verifyManifestFiles(loaded);
   return loaded;
 }

@@ -172,8 +172,42 @@ export const ClipSurgeryManifestSchema = z.object({
   backgroundTexts: z.array(z.string()).default([]),
 });
 
+/**
+ * A CenterNet object detector as a TF.js graph model (model.json + weight shards; @vladmandic/human's
+ * `centernet`): heatmap channel c is `classes[c]`. Feeds the closed-vocabulary prior and the classic
+ * backend's learned encoder. The image input is NHWC `[1, S, S, 3]`, the image stretched to S x S.
+ */
+export const CenterNetManifestSchema = z.object({
+  ...common,
+  kind: z.literal("centernet-tfjs"),
+  /** Square input side S. @default 512 */
+  inputSize: z.number().int().positive().default(512),
+  /** Pixel scale the graph expects: "0-255" raw bytes (the human library feeds these), "0-1" bytes / 255. */
+  inputRange: z.enum(["0-255", "0-1"]).default("0-255"),
+  graph: z.object({
+    /** model.json; every weight shard it names must be listed in files. */
+    file: RelativePathSchema,
+    inputs: z.object({ image: TensorSpecSchema }),
+    outputs: z.object({
+      /** Per-class centre heatmaps `[1, H, W, classes]`, sigmoid scores. */
+      heatmap: TensorSpecSchema,
+      /** Decoded boxes `[1, K, 6]`: x1, y1, x2, y2 (input pixels), score, class. */
+      detections: TensorSpecSchema,
+      /** Intermediate backbone features `[1, h, w, C]` read by the learned encoder. */
+      features: TensorSpecSchema,
+    }),
+  }),
+  /** Class names in heatmap channel order. */
+  classes: z.array(z.string().min(1)).min(1),
+});
+
 export const ModelManifestSchema = z
-  .discriminatedUnion("kind", [SamManifestSchema, SamSplitManifestSchema, ClipSurgeryManifestSchema])
+  .discriminatedUnion("kind", [
+    SamManifestSchema,
+    SamSplitManifestSchema,
+    ClipSurgeryManifestSchema,
+    CenterNetManifestSchema,
+  ])
   .superRefine((m, ctx) => {
     const listed = new Set(m.files.map((f) => f.path));
     const used =
@@ -184,7 +218,9 @@ export const ModelManifestSchema = z
             m.tokenizer.file,
             ...(m.tokenizer.config ? [m.tokenizer.config] : []),
           ]
-        : [m.encoder.file, m.decoder.file];
+        : m.kind === "centernet-tfjs"
+          ? [m.graph.file]
+          : [m.encoder.file, m.decoder.file];
     for (const file of used) {
       if (!listed.has(file)) {
         ctx.addIssue({
@@ -192,6 +228,25 @@ export const ModelManifestSchema = z
           message: `"${file}" is used but not listed in files (with its sha256)`,
         });
       }
+    }
+    if (m.kind === "centernet-tfjs") {
+      const { image } = m.graph.inputs;
+      const { heatmap } = m.graph.outputs;
+      const s = m.inputSize;
+      if (image.shape.length !== 4 || image.shape.slice(1).some((d, i) => d !== [s, s, 3][i])) {
+        ctx.addIssue({
+          code: "custom",
+          message: `image input '${image.name}' has shape [${image.shape.join(",")}], expected [1,${s},${s},3]`,
+        });
+      }
+      const channels = heatmap.shape[3];
+      if (heatmap.shape.length !== 4 || channels !== m.classes.length) {
+        ctx.addIssue({
+          code: "custom",
+          message: `heatmap '${heatmap.name}' has shape [${heatmap.shape.join(",")}], expected [1,H,W,${m.classes.length}] (one channel per class)`,
+        });
+      }
+      return;
     }
     // The adapters feed a 1 x 3 x S x S image: a fixed model input must agree with S.
     const [image, side] =
@@ -211,5 +266,6 @@ export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 export type SamManifest = z.infer<typeof SamManifestSchema>;
 export type SamSplitManifest = z.infer<typeof SamSplitManifestSchema>;
 export type ClipSurgeryManifest = z.infer<typeof ClipSurgeryManifestSchema>;
-export const MODEL_KINDS = ["sam", "sam-split", "clip-surgery"] as const;
+export type CenterNetManifest = z.infer<typeof CenterNetManifestSchema>;
+export const MODEL_KINDS = ["sam", "sam-split", "clip-surgery", "centernet-tfjs"] as const;
 export type ModelKind = ModelManifest["kind"];
