@@ -1,4 +1,9 @@
-import { defaultTaskRegistry } from "@alignsam/core/light";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultTaskRegistry, type TaskDefinition } from "@alignsam/core/light";
+import { CLASSIC_MODEL_ID } from "@alignsam/core/models/classic";
+import { type PolicyCard, PolicyCardSchema } from "@alignsam/core/policy";
 import { describe, expect, it } from "vitest";
 import { createClassicSegmenter, type PromptableSegmenter } from "./core.ts";
 import { createCoreEngine, withEventLoopTurns } from "./engine-core.ts";
@@ -117,3 +122,69 @@ function discImage(width: number, height: number) {
   }
   return { width, height, data };
 }
+
+describe("createCoreEngine with a policy trained on the combined encoder and the CenterNet prior", () => {
+  const COMBINED = `${CLASSIC_MODEL_ID}+combined:centernet-mbv3-coco@human-models-3.0.4`;
+  const task: TaskDefinition = {
+    name: "dogs",
+    description: "a customer's class-named concept (explicit branch)",
+    branch: "explicit",
+    texts: ["dog"],
+    metrics: ["mIoU"],
+  };
+  const noBundle = mkdtempSync(join(tmpdir(), "no-policies-"));
+  const samples = [0, 1].map((i) => {
+    const image = discImage(64 + 8 * i, 48);
+    const mask = {
+      width: image.width,
+      height: image.height,
+      data: Uint8Array.from({ length: image.width * image.height }, (_, p) =>
+        image.data[3 * p] > 150 ? 1 : 0,
+      ),
+    };
+    return { id: `s${i}`, image, mask };
+  });
+  const options = { seed: 0, episodes: 1, steps: 2, ppoEpochs: 1 };
+  const cardOf = (files: ReadonlyMap<string, Uint8Array>) =>
+    PolicyCardSchema.parse(JSON.parse(new TextDecoder().decode(files.get("card.json"))));
+
+  it("retrains with the current card's encoder and prior, and segments with them", async () => {
+    const shipped = PolicyCardSchema.parse(
+      JSON.parse(readFileSync(new URL("../../../policies/saliency/card.json", import.meta.url), "utf8")),
+    );
+    const current: PolicyCard = {
+      ...shipped,
+      task,
+      branch: "explicit",
+      segmenter: { ...shipped.segmenter, modelId: COMBINED, embeddingShape: [85, 64, 64] },
+      prior: { kind: "model", backend: "centernet", modelId: "centernet-mbv3-coco@human-models-3.0.4/both" },
+    };
+    const basis = {
+      task: task.name,
+      version: "v0",
+      files: new Map([["card.json", new TextEncoder().encode(JSON.stringify(current))]]),
+    };
+    const engine = createCoreEngine({ segmenter: createClassicSegmenter(), bundledPolicyDir: noBundle });
+    const trained = await engine.train({ task, samples, options, basis });
+    const card = cardOf(trained.files);
+    expect(card.segmenter.modelId).toBe(COMBINED);
+    expect(card.segmenter.embeddingShape).toEqual([85, 64, 64]);
+    expect(card.prior).toEqual(current.prior);
+    const outcome = await engine.segment({
+      task,
+      image: samples[0].image,
+      policy: { task: task.name, version: "v1", files: trained.files },
+      greedy: true,
+      seed: 0,
+    });
+    expect(outcome.modelId).toBe(COMBINED);
+    expect(outcome.mask.width).toBe(samples[0].image.width);
+  }, 60_000);
+
+  it("trains a task with no policy anywhere on the handcrafted segmenter with M_c = 1", async () => {
+    const engine = createCoreEngine({ segmenter: createClassicSegmenter(), bundledPolicyDir: noBundle });
+    const card = cardOf((await engine.train({ task, samples, options, basis: null })).files);
+    expect(card.segmenter.modelId).toBe(CLASSIC_MODEL_ID);
+    expect(card.prior.kind).toBe("none");
+  }, 30_000);
+});

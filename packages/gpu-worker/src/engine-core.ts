@@ -4,8 +4,9 @@
  * policy store's card.json, weights.json, weights.bin), round-tripped through a temporary folder, and
  * loaded policies are cached per task and version.
  *
- * No vision-language weights ship with the project, so explicit-branch tasks train and run with the
- * prior "none" (M_c = 1, recorded in the policy card) until a CLIP manifest is configured.
+ * Each policy runs on the models its card names (./policy-models.ts): the classic segmenter with
+ * the card's encoder and, on the explicit branch, the card's prior (the built-in CenterNet detector,
+ * or M_c = 1). Retraining keeps the current policy's encoder and prior.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { AlignSamError, type TaskDefinition } from "@alignsam/core/light";
 import { createThreadedClassicSegmenter } from "@alignsam/core/models/classic";
 import { EmbeddingCache, withEmbeddingCache } from "@alignsam/core/models/embedding-cache";
+import { type PolicyCard, PolicyCardSchema } from "@alignsam/core/policy";
 import {
   evaluateImage,
   higherIsBetter,
@@ -33,6 +35,7 @@ import type {
   StoredPolicy,
   TrainedPolicy,
 } from "./engine.ts";
+import { createPolicyModelResolver, type PolicyModels } from "./policy-models.ts";
 
 const DEFAULT_BUNDLED = resolve(fileURLToPath(import.meta.url), "../../../../policies");
 
@@ -66,7 +69,10 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 export interface CoreEngineOptions {
-  /** @default the classic (weight-free) segmenter, encoding on a worker thread */
+  /**
+   * The handcrafted classic segmenter; policies trained with a learned or combined encoder get
+   * theirs opened on first need. @default the classic (weight-free) segmenter, encoding on a worker thread
+   */
   segmenter?: PromptableSegmenter;
   /**
    * Folder of policies shipped with the deployment (`<dir>/<task>/card.json`), used for a task that
@@ -120,26 +126,63 @@ export function withEventLoopTurns(inner: PromptableSegmenter): PromptableSegmen
   };
 }
 
+/** A policy card from its JSON bytes (POLICY_INCOMPATIBLE when it is not a valid card). */
+function parseCard(bytes: Uint8Array | undefined, where: string): PolicyCard {
+  if (!bytes) throw new AlignSamError("POLICY_NOT_FOUND", `no policy card at ${where}`);
+  const parsed = PolicyCardSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  if (!parsed.success) {
+    throw new AlignSamError("POLICY_INCOMPATIBLE", `policy card at ${where} is not a valid card`);
+  }
+  return parsed.data;
+}
+
+interface LoadedPolicy {
+  readonly policy: Policy;
+  readonly models: PolicyModels;
+}
+
 export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
-  const raw = options.segmenter ?? createThreadedClassicSegmenter();
-  const base = options.embeddingCacheBytes
-    ? withEmbeddingCache(raw, new EmbeddingCache({ maxBytes: options.embeddingCacheBytes }))
-    : raw;
-  const segmenter = options.eventLoopTurns === false ? base : withEventLoopTurns(base);
+  const embeddingCache = options.embeddingCacheBytes
+    ? new EmbeddingCache({ maxBytes: options.embeddingCacheBytes })
+    : undefined;
+  const wrap = (raw: PromptableSegmenter): PromptableSegmenter => {
+    const base = embeddingCache ? withEmbeddingCache(raw, embeddingCache) : raw;
+    return options.eventLoopTurns === false ? base : withEventLoopTurns(base);
+  };
+  const segmenter = wrap(options.segmenter ?? createThreadedClassicSegmenter());
+  const models = createPolicyModelResolver({ handcrafted: segmenter, wrap });
   const bundledDir = options.bundledPolicyDir ?? DEFAULT_BUNDLED;
   const cacheSize = options.cacheSize ?? 8;
-  const cache = new Map<string, Promise<Policy>>();
+  const cache = new Map<string, Promise<LoadedPolicy>>();
 
-  const fromFiles = (stored: StoredPolicy): Promise<Policy> =>
-    withTempDir(async (dir) => {
+  /** The card of the task's bundled policy, or undefined when the deployment ships none. */
+  const bundledCard = async (task: string): Promise<PolicyCard | undefined> => {
+    const path = join(bundledDir, task, "card.json");
+    return existsSync(path) ? parseCard(new Uint8Array(await readFile(path)), path) : undefined;
+  };
+
+  const fromFiles = async (stored: StoredPolicy): Promise<LoadedPolicy> => {
+    const card = parseCard(stored.files.get("card.json"), `policies/${stored.task}/${stored.version}`);
+    const chosen = await models.forCard(card);
+    const policy = await withTempDir(async (dir) => {
       for (const [name, bytes] of stored.files) await writeFile(join(dir, name), bytes);
-      return loadPolicy(dir, { segmenterInfo: segmenter.info });
+      return loadPolicy(dir, { segmenterInfo: chosen.segmenter.info });
     });
+    return { policy, models: chosen };
+  };
+
+  const fromBundle = async (task: string): Promise<LoadedPolicy> => {
+    const dir = join(bundledDir, task);
+    const card = await bundledCard(task);
+    if (!card) throw new AlignSamError("POLICY_NOT_FOUND", `no policy card at ${dir}`);
+    const chosen = await models.forCard(card);
+    return { policy: await loadPolicy(dir, { segmenterInfo: chosen.segmenter.info }), models: chosen };
+  };
 
   const policyFor = (
     task: TaskDefinition,
     stored: StoredPolicy | null,
-  ): { key: string; load: () => Promise<Policy> } => {
+  ): { key: string; load: () => Promise<LoadedPolicy> } => {
     if (stored) return { key: `s3:${stored.task}/${stored.version}`, load: () => fromFiles(stored) };
     const dir = join(bundledDir, task.name);
     if (!existsSync(join(dir, "card.json"))) {
@@ -149,10 +192,10 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
         { task: task.name },
       );
     }
-    return { key: `bundled:${task.name}`, load: () => loadPolicy(dir, { segmenterInfo: segmenter.info }) };
+    return { key: `bundled:${task.name}`, load: () => fromBundle(task.name) };
   };
 
-  const resolvePolicy = (task: TaskDefinition, stored: StoredPolicy | null): Promise<Policy> => {
+  const resolvePolicy = (task: TaskDefinition, stored: StoredPolicy | null): Promise<LoadedPolicy> => {
     const { key, load } = policyFor(task, stored);
     let hit = cache.get(key);
     if (!hit) {
@@ -164,11 +207,19 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     return hit;
   };
 
+  /** What a retraining runs on: the current policy's models, else the bundled one's, else the defaults. */
+  const trainingModels = async (task: TaskDefinition, basis: StoredPolicy | null | undefined) => {
+    const card = basis
+      ? parseCard(basis.files.get("card.json"), `policies/${basis.task}/${basis.version}`)
+      : await bundledCard(task.name);
+    return card && card.task.name === task.name ? models.forCard(card) : models.defaults(task.branch);
+  };
+
   const segment = async (request: SegmentRequest): Promise<SegmentOutcome> => {
-    const policy = await resolvePolicy(request.task, request.policy);
+    const { policy, models: chosen } = await resolvePolicy(request.task, request.policy);
     const result = await segmentImage(request.image, policy, {
-      segmenter,
-      prior: "none",
+      segmenter: chosen.segmenter,
+      ...(chosen.prior !== undefined ? { prior: chosen.prior } : {}),
       steps: request.steps,
       greedy: request.greedy,
       seed: request.seed,
@@ -186,7 +237,7 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
         ...(s.cell >= 0 ? { cell: s.cell } : {}),
         score: s.score,
       })),
-      modelId: segmenter.info.modelId,
+      modelId: chosen.segmenter.info.modelId,
       policyVersion: request.policy?.version ?? `bundled:${request.task.name}`,
       method: "alignsam-ppo-srm",
       ...(result.stepMasks
@@ -209,12 +260,13 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     segment,
     scoreImage,
     async train(request): Promise<TrainedPolicy> {
+      const chosen = await trainingModels(request.task, request.basis);
       const policy = await trainPolicy(
         request.samples.map((s) => ({ id: s.id, image: s.image, mask: s.mask })),
         request.task,
         {
-          segmenter,
-          prior: "none",
+          segmenter: chosen.segmenter,
+          ...(chosen.prior !== undefined ? { prior: chosen.prior } : {}),
           seed: request.options.seed,
           steps: request.options.steps,
           epochs: request.options.episodes,
@@ -238,7 +290,8 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
       return {
         files,
         info: {
-          segmenter: segmenter.info.modelId,
+          segmenter: chosen.segmenter.info.modelId,
+          prior: policy.card.prior,
           trainingSet: policy.card.trainingSet,
           durationMs: policy.card.training.durationMs,
           finalMeanReward: policy.card.training.finalMeanReward,

@@ -80,6 +80,11 @@ export interface TrainRequest {
   readonly task: TaskDefinition;
   readonly samples: readonly LabelledImage[];
   readonly options: TrainOptions;
+  /**
+   * The task's current policy, whose segmenter (encoder) and prior the retraining keeps; absent or
+   * null: the deployment's bundled policy for the task, else the defaults.
+   */
+  readonly basis?: StoredPolicy | null;
   /** Called as training advances (e.g. once per episode). */
   readonly onProgress?: (done: number, total: number) => void | Promise<void>;
 }

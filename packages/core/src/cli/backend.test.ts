@@ -55,6 +55,12 @@ describe("openBackend", () => {
     expect(e.code).toBe("POLICY_INCOMPATIBLE");
   }, 30_000);
 
+  it("opens no prior for a policy trained with M_c = 1 unless one is asked for", async () => {
+    const none = card({ modelId: CLASSIC_MODEL_ID, channels: 21 }, { kind: "none", note: "M_c = 1" });
+    expect((await openBackend({}, none)).prior).toBeUndefined();
+    expect((await openBackend({ prior: "centernet" }, none)).prior?.info.backend).toBe("centernet");
+  });
+
   it("refuses a card trained with another CenterNet prior reading", async () => {
     const e = await failure(
       openBackend(

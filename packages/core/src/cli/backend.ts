@@ -70,6 +70,8 @@ async function openPrior(
   const choice = choose(flags.prior, PRIOR_CHOICES, "--prior");
   if (choice === "none") return undefined;
   const cardPrior = card?.prior.kind === "model" ? card.prior : undefined;
+  // A policy trained with M_c = 1 (or on the implicit branch) needs no prior unless one is asked for.
+  if (card && !cardPrior && choice === undefined) return undefined;
   const wantsCenterNet =
     choice === "centernet" ||
     (cardPrior ? cardPrior.backend === "centernet" : flags.clipManifest === undefined);
@@ -144,5 +146,5 @@ export const BACKEND_FLAG_HELP = {
   sam: "ONNX SAM model package (folder, manifest.json, file:// or s3://); default: the classic backend",
   clip: "CLIP Surgery model package: the open-vocabulary prior of explicit-branch tasks (shadow, voc); default: the built-in CenterNet prior (80 COCO classes)",
   encoder: `classic backend encoder: ${CLASSIC_ENCODERS.join(" | ")} (default: the policy's, else $ALIGNSAM_CLASSIC_ENCODER, else handcrafted)`,
-  prior: `explicit-branch prior: ${PRIOR_CHOICES.join(" | ")} (default: CLIP Surgery with --clip-manifest, else centernet)`,
+  prior: `explicit-branch prior: ${PRIOR_CHOICES.join(" | ")} (default: the policy's; without a policy, CLIP Surgery with --clip-manifest, else centernet)`,
 } as const;

@@ -95,6 +95,20 @@ describe("alignsam train", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^PRIOR_UNAVAILABLE: .*--prior none/m);
   });
+
+  it("refuses --prior centernet for a task whose text is no COCO class, before loading any data", async () => {
+    const run = await cli(
+      "train",
+      "--task",
+      "shadow",
+      "--prior",
+      "centernet",
+      "--data",
+      join(tmp, "nowhere"),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^TEXT_UNSUPPORTED: .*"shadow"/m);
+  });
 });
 
 describe("alignsam segment", () => {
@@ -185,6 +199,38 @@ describe("alignsam segment", () => {
     const run = await cli("segment", images[0], "--task", "saliency", "--policy", join(tmp, "no-policy"));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^POLICY_NOT_FOUND: .*alignsam train --task saliency/m);
+  });
+
+  it("runs the shipped voc policy on the encoder and prior its card names, with only --class", async () => {
+    const out = join(tmp, "segment-voc");
+    const run = await cli("--json", "segment", images[0], "--task", "voc", "--class", "dog", "--out", out);
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.code).toBe(0);
+    const shipped = PolicyCardSchema.parse(
+      JSON.parse(
+        await readFile(fileURLToPath(new URL("../../../../policies/voc/card.json", import.meta.url)), "utf8"),
+      ),
+    );
+    const trajectory = JSON.parse(await readFile(join(out, "img_000.trajectory.json"), "utf8"));
+    expect(trajectory.steps).toBe(shipped.hyperparameters.steps);
+    expect(JSON.parse(run.stdout)[0].clicks).toBe(shipped.hyperparameters.steps);
+  }, 60_000);
+
+  it("refuses an unknown --encoder, listing the valid ones", async () => {
+    const run = await cli(
+      "segment",
+      images[0],
+      "--task",
+      "saliency",
+      "--policy",
+      policy,
+      "--encoder",
+      "deep",
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^INVALID_ARGUMENT: --encoder is "deep"; expected one of: handcrafted, learned, combined/m,
+    );
   });
 });
 

@@ -2,18 +2,22 @@
  * Where an evaluation's policy comes from: a shipped folder when it was trained on exactly this
  * training split for this segmenter, otherwise a fresh training run (optionally saved for shipping).
  * Loading a policy trained on other images would leak test images into training, so the training
- * set's hash must match, not just the task name.
+ * set's hash must match, not just the task name. Either way the policy runs on the models its card
+ * names (the classic encoder, the explicit branch's prior); a fresh run keeps the shipped card's.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isAlignSamError } from "../errors.ts";
+import { AlignSamError, isAlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
-import type { PromptableSegmenter } from "../models/ports.ts";
+import type { PromptableSegmenter, VisionLanguagePrior } from "../models/ports.ts";
 import { type TrainProgress, trainingSetHash, trainPolicy } from "../pipeline/index.ts";
+import { type PolicyCard, PolicyCardSchema } from "../policy/card.ts";
 import type { Policy } from "../policy/policy.ts";
 import { loadPolicy, savePolicy } from "../policy/store.ts";
 import type { TaskDefinition } from "../tasks/registry.ts";
+import { cachingSegmenter } from "./caching-segmenter.ts";
 import type { PolicyInfo } from "./evaluation-doc.ts";
 
 export interface PolicySourceOptions {
@@ -82,24 +86,76 @@ function mismatch(
   return undefined;
 }
 
+/** What a policy runs on: its segmenter and, on the explicit branch, M_c's source ("none": M_c = 1). */
+export interface PolicyModels {
+  readonly segmenter: PromptableSegmenter;
+  readonly prior?: VisionLanguagePrior | "none";
+}
+
 /**
- * The policy to evaluate for a task, and how it was obtained.
- * @example const { policy, info } = await obtainPolicy(task, train, segmenter, { dir: "policies/blur", ... });
+ * The models a card names: `handcrafted` when the card's segmenter is that one (or there is no
+ * card), else the classic segmenter with the card's learned/combined encoder, behind its own
+ * per-image embedding cache (its embeddings are not the handcrafted ones); the built-in CenterNet
+ * prior when the card was trained with it, M_c = 1 otherwise on the explicit branch.
+ */
+export async function openPolicyModels(
+  task: TaskDefinition,
+  card: PolicyCard | undefined,
+  handcrafted: PromptableSegmenter,
+): Promise<PolicyModels> {
+  let segmenter = handcrafted;
+  const modelId = card?.segmenter.modelId;
+  if (card && card.segmenter.backend === "classic" && modelId !== handcrafted.info.modelId) {
+    const { encoderOfModelId, openClassicSegmenter } = await import("../models/centernet/index.ts");
+    const encoder = encoderOfModelId(card.segmenter.modelId);
+    if (encoder && encoder !== "handcrafted")
+      segmenter = cachingSegmenter(await openClassicSegmenter({ encoder }));
+  }
+  if (task.branch !== "explicit") return { segmenter };
+  if (card?.prior.kind !== "model") return { segmenter, prior: "none" };
+  const { backend, modelId: priorId } = card.prior;
+  const { createCenterNetPrior } = await import("../models/centernet/index.ts");
+  const prior = createCenterNetPrior();
+  if (backend !== prior.info.backend || priorId !== prior.info.modelId) {
+    throw new AlignSamError(
+      "PRIOR_UNAVAILABLE",
+      `the policy for task "${task.name}" was trained with the prior ${backend}/${priorId}; the evaluation has ${prior.info.backend}/${prior.info.modelId}`,
+      { backend, modelId: priorId },
+    );
+  }
+  return { segmenter, prior };
+}
+
+/** The shipped card in `dir` for this task, or undefined (none, unreadable, or another task's). */
+async function shippedCard(dir: string, task: TaskDefinition): Promise<PolicyCard | undefined> {
+  const path = join(dir, "card.json");
+  if (!existsSync(path)) return undefined;
+  const parsed = PolicyCardSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+  return parsed.success && parsed.data.task.name === task.name ? parsed.data : undefined;
+}
+
+/**
+ * The policy to evaluate for a task, how it was obtained, and the models to run it on. `segmenter`
+ * is the handcrafted one (shared with the baselines); a card naming another encoder gets its own.
+ * @example const { policy, info, models } = await obtainPolicy(task, train, segmenter, { dir: "policies/blur", ... });
  */
 export async function obtainPolicy(
   task: TaskDefinition,
   samples: readonly PolicySample[],
   segmenter: PromptableSegmenter,
   o: PolicySourceOptions,
-): Promise<{ policy: Policy; info: PolicyInfo }> {
+): Promise<{ policy: Policy; info: PolicyInfo; models: PolicyModels }> {
+  const card = await shippedCard(o.dir, task);
+  const models = await openPolicyModels(task, card, segmenter);
   if (!o.retrain && existsSync(join(o.dir, "card.json"))) {
     try {
-      const shipped = await loadPolicy(o.dir, { segmenterInfo: segmenter.info });
+      const shipped = await loadPolicy(o.dir, { segmenterInfo: models.segmenter.info });
       const why = mismatch(shipped, task, samples, o);
       if (why === undefined)
         return {
           policy: shipped,
           info: describe(shipped, "loaded", shipped.card.training.durationMs, o.dir),
+          models,
         };
       shipped.dispose();
       o.onSkip?.(`not using ${o.dir}: ${why}`);
@@ -110,8 +166,8 @@ export async function obtainPolicy(
   }
   const started = performance.now();
   const policy = await trainPolicy(samples, task, {
-    segmenter,
-    ...(task.branch === "explicit" ? { prior: "none" as const } : {}),
+    segmenter: models.segmenter,
+    ...(models.prior !== undefined ? { prior: models.prior } : {}),
     seed: o.seed,
     epochs: o.epochs,
     ppoEpochs: o.ppoEpochs,
@@ -121,5 +177,5 @@ export async function obtainPolicy(
   });
   const trainingMs = performance.now() - started;
   if (o.save) await savePolicy(policy, o.dir);
-  return { policy, info: describe(policy, "trained", trainingMs) };
+  return { policy, info: describe(policy, "trained", trainingMs), models };
 }

@@ -96,12 +96,18 @@ export async function handleTrain(
     const train: LabelledImage[] = await load(split.train);
     const heldOut: LabelledImage[] = await load(split.heldOut);
 
+    // The current version's card says which encoder and prior the candidate is trained with.
+    const basisPointer = await readCurrentPointer(ctx.storage, task.name);
+    const basis = basisPointer
+      ? await loadPolicyVersion(ctx.storage, task.name, basisPointer.version)
+      : undefined;
     let lastReport = 0;
     const modelStart = performance.now();
     const trained = await ctx.engine.train({
       task,
       samples: train,
       options: msg.options,
+      basis: basis ?? null,
       onProgress: async (done, total) => {
         if (Date.now() - lastReport < 2000 || !status) return;
         lastReport = Date.now();
@@ -124,7 +130,11 @@ export async function handleTrain(
     };
     const candidateScore = await score(candidate);
     const pointer = await readCurrentPointer(ctx.storage, task.name);
-    const previous = pointer ? await loadPolicyVersion(ctx.storage, task.name, pointer.version) : undefined;
+    const previous = !pointer
+      ? undefined
+      : basis && basis.version === pointer.version
+        ? basis
+        : await loadPolicyVersion(ctx.storage, task.name, pointer.version);
     const previousScore = previous ? await score(previous) : null;
     const promoted = isNotWorse(candidateScore, previousScore);
     // Metered before the decision that marks the run done: a redelivery that finds the decision

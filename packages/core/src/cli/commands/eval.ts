@@ -48,6 +48,8 @@ interface EvalFlags {
   seed?: string;
   samManifest?: string;
   clipManifest?: string;
+  encoder?: string;
+  prior?: string;
   gallery: string;
 }
 
@@ -75,6 +77,8 @@ export function registerEvalCommand(program: Command): void {
     .option("--seed <n>", "split seed (default: the policy card's)")
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
+    .option("--encoder <name>", BACKEND_FLAG_HELP.encoder)
+    .option("--prior <name>", BACKEND_FLAG_HELP.prior)
     .option(
       "--gallery <mode>",
       `report.html gallery: ${GALLERY_MODES.join(", ")} (images and masks are the dataset's: do not publish them)`,

@@ -28,8 +28,11 @@ interface SegmentFlags {
   seed: string;
   outputs: string;
   texts?: string;
+  class?: string;
   samManifest?: string;
   clipManifest?: string;
+  encoder?: string;
+  prior?: string;
 }
 
 /** One line of the command's answer (the `--json` array holds these). */
@@ -92,8 +95,14 @@ export function registerSegmentCommand(program: Command): void {
       "--texts <list>",
       "comma-separated texts for the prior (class-prompted tasks such as voc: the class)",
     )
+    .option(
+      "--class <name>",
+      "the class to segment, for class-prompted tasks (voc): short for --texts <name>",
+    )
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
+    .option("--encoder <name>", BACKEND_FLAG_HELP.encoder)
+    .option("--prior <name>", BACKEND_FLAG_HELP.prior)
     .action(
       action(
         async (images: string[], flags: SegmentFlags) => {
@@ -102,7 +111,10 @@ export function registerSegmentCommand(program: Command): void {
           const outputs = new Set(listOption(flags.outputs, "--outputs", SEGMENT_OUTPUTS));
           const steps = optionalInt(flags.steps, "--steps");
           const seed = optionalInt(flags.seed, "--seed") ?? 0;
-          const texts = flags.texts
+          if (flags.class !== undefined && flags.texts !== undefined) {
+            throw new AlignSamError("INVALID_ARGUMENT", "pass either --class or --texts, not both");
+          }
+          const texts = (flags.texts ?? flags.class)
             ?.split(",")
             .map((t) => t.trim())
             .filter((t) => t !== "");

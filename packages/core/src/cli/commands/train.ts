@@ -14,11 +14,12 @@ import { trainPolicy } from "../../pipeline/train.ts";
 import type { PolicyCard } from "../../policy/card.ts";
 import { makePolicy } from "../../policy/policy.ts";
 import { savePolicy } from "../../policy/store.ts";
-import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
+import { BACKEND_FLAG_HELP, openBackend, PRIOR_CHOICES } from "../backend.ts";
 import { defaultPolicyDir, intOption, optionalInt, spread, taskOption } from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
 import { type Progress, startProgress } from "../progress.ts";
 import { loadSamples, loadTaskSplit } from "../task-data.ts";
+import { trainPrior } from "../train-prior.ts";
 
 interface TrainFlags {
   task: string;
@@ -37,26 +38,7 @@ interface TrainFlags {
   out?: string;
   samManifest?: string;
   clipManifest?: string;
-}
-
-/**
- * The explicit branch needs M_c: a CLIP Surgery prior, or an explicit `--prior none`. Checked before
- * any image is loaded, so a forgotten flag costs nothing.
- */
-function checkPriorFlags(branch: string, taskName: string, flags: TrainFlags): void {
-  if (flags.prior !== undefined && flags.prior !== "none") {
-    throw new AlignSamError(
-      "INVALID_ARGUMENT",
-      `--prior must be "none" (use --clip-manifest for a model prior), got "${flags.prior}"`,
-      { valid: ["none"] },
-    );
-  }
-  if (branch === "explicit" && flags.clipManifest === undefined && flags.prior !== "none") {
-    throw new AlignSamError(
-      "PRIOR_UNAVAILABLE",
-      `task "${taskName}" uses the explicit SRM branch, which needs a vision-language prior: pass --clip-manifest <CLIP Surgery package>, or --prior none to train with M_c = 1 (recorded in the policy card)`,
-    );
-  }
+  encoder?: string;
 }
 
 /** A positive learning-rate flag as `{[key]: value}`, or nothing when the flag is absent. */
@@ -109,11 +91,15 @@ export function registerTrainCommand(program: Command): void {
     )
     .option("--srm-lr <x>", "Adam learning rate of the SRM (default: the pipeline's, 1e-3)")
     .option("--seed <n>", "seed of the split and of training", "0")
-    .option("--prior <none>", "explicit-branch tasks without --clip-manifest: train with M_c = 1")
+    .option(
+      "--prior <name>",
+      `explicit-branch prior: ${PRIOR_CHOICES.join(" | ")} (default: CLIP Surgery with --clip-manifest, else centernet when the task's texts are COCO classes; none trains with M_c = 1)`,
+    )
     .option("--eval <n>", "score the trained policy on at most N held-out pairs (0: skip)", "30")
     .option("--out <dir>", "policy folder or s3://bucket/prefix (default: <repo>/policies/<task>/)")
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
+    .option("--encoder <name>", BACKEND_FLAG_HELP.encoder)
     .action(
       action(
         async (flags: TrainFlags) => {
@@ -133,10 +119,10 @@ export function registerTrainCommand(program: Command): void {
             ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
             ...rewardOption(flags.reward),
           };
-          checkPriorFlags(task.branch, task.name, flags);
+          const priorFlag = trainPrior(task, flags);
           const out = flags.out ?? defaultPolicyDir(task.name);
           const split = await loadTaskSplit(task, { root: flags.data, samples, seed });
-          const backend = await openBackend(flags);
+          const backend = await openBackend({ ...flags, prior: priorFlag });
           const prior: PriorChoice = task.branch === "explicit" ? (backend.prior ?? "none") : undefined;
           try {
             const trainSamples = await loadSamples(split.train, plain);
@@ -200,6 +186,7 @@ export function registerTrainCommand(program: Command): void {
               () =>
                 [
                   `trained ${task.name} (${task.branch} branch) on ${card.trainingSet.count} pairs of ${split.dataset} in ${(totalMs / 1000).toFixed(1)} s`,
+                  `  segmenter ${card.segmenter.backend} ${card.segmenter.modelId}, prior ${card.prior.kind === "model" ? `${card.prior.backend}/${card.prior.modelId}` : card.prior.kind}`,
                   `  ${card.training.episodes} episodes, E = ${card.hyperparameters.epochs}, T = ${card.hyperparameters.steps}, K = ${card.hyperparameters.ppoEpochs}, final mean reward ${card.training.finalMeanReward.toFixed(3)}`,
                   metrics
                     ? `  ${metrics.split}: ${Object.entries(metrics.values)
@@ -216,6 +203,7 @@ export function registerTrainCommand(program: Command): void {
                 trainingSet: card.trainingSet,
                 training: card.training,
                 hyperparameters: card.hyperparameters,
+                segmenter: card.segmenter,
                 prior: card.prior,
                 metrics: metrics ?? null,
                 ...(split.note ? { note: split.note } : {}),
