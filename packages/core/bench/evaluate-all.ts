@@ -27,7 +27,12 @@ import {
   splitTrainTest,
 } from "../src/datasets/index.ts";
 import { findRepositoryRoot } from "../src/datasets/root.ts";
-import { alignSamMethod, srmAloneMethod, stepSweepMethods } from "../src/evaluation/alignsam-methods.ts";
+import {
+  alignSamMethod,
+  srmAloneMethod,
+  stepSweepMethods,
+  withInitialActor,
+} from "../src/evaluation/alignsam-methods.ts";
 import { cachingSegmenter } from "../src/evaluation/caching-segmenter.ts";
 import { pairedDifference, verdict } from "../src/evaluation/compare.ts";
 import { type EvaluationMethod, type EvaluationResult, evaluateMany } from "../src/evaluation/evaluate.ts";
@@ -155,6 +160,9 @@ function spread<T>(items: readonly T[], max: number): T[] {
 }
 
 /** Evaluates one task end to end. */
+/** The row that isolates what PPO adds: the same policy with its actor as training started it. */
+const INITIAL_ACTOR = "AlignSAM, actor before PPO";
+
 async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const taskStarted = performance.now();
   const datasetName = task.dataset ?? task.name;
@@ -174,7 +182,13 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   loading.stop();
 
   const training = bar(`${task.name}: train`, settings.epochs * trainSamples.length);
-  const { policy, info: obtained } = await obtainPolicy(task, trainSamples, segmenter, {
+  // The policy runs on the models its card names (a combined-encoder policy gets its own segmenter
+  // and embedding cache); the baselines below keep the handcrafted `segmenter`.
+  const {
+    policy,
+    info: obtained,
+    models,
+  } = await obtainPolicy(task, trainSamples, segmenter, {
     dir: resolve(repo, args.policies, task.name),
     retrain: args.retrain,
     save: args.savePolicies,
@@ -195,11 +209,15 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const perSam = await perSamMethod(segmenter, trainSamples);
   trainSamples.length = 0; // training images are no longer needed: free them before the test loop
 
-  const prior = task.branch === "explicit" ? ({ prior: "none" } as const) : {};
-  const base = { segmenter, ...prior };
+  const initialActor = withInitialActor(policy);
+  const base = {
+    segmenter: models.segmenter,
+    ...(models.prior !== undefined ? { prior: models.prior } : {}),
+  };
   const main: EvaluationMethod[] = [
     alignSamMethod(policy, { ...base, name: "AlignSAM" }),
     alignSamMethod(policy, { ...base, ablation: "no-rl", name: "AlignSAM w/o RL" }),
+    alignSamMethod(initialActor, { ...base, name: INITIAL_ACTOR }),
     alignSamMethod(policy, { ...base, ablation: "no-srm", name: "AlignSAM w/o SRM" }),
     alignSamMethod(policy, { ...base, steps: 1, name: "AlignSAM w/o MSI (T = 1)" }),
     srmAloneMethod(policy, { ...base }),
@@ -230,6 +248,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   } finally {
     evaluating.stop();
     await writer.close();
+    initialActor.dispose();
     policy.dispose();
   }
   const mainResults = results.slice(0, main.length);
@@ -241,7 +260,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const compareOn = primary === "mIoU" ? ["mIoU"] : [primary, "mIoU"];
   const rules = mainResults.filter((r) => r.summary.method.startsWith("rule: "));
   const bestRule = rules.reduce((a, b) => (b.summary.metrics.mIoU > a.summary.metrics.mIoU ? b : a));
-  for (const other of ["AlignSAM w/o RL", "centre click", bestRule.summary.method]) {
+  for (const other of ["AlignSAM w/o RL", INITIAL_ACTOR, "centre click", bestRule.summary.method]) {
     for (const metric of compareOn) {
       if (test.length > 0)
         verdicts.push(
@@ -252,7 +271,11 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
 
   const ruleChecks = args.ruleCheck ? await checkRules(task, datasetName, dataset.pairs) : [];
   const notes: string[] = [];
-  if (task.branch === "explicit") {
+  if (task.branch === "explicit" && models.prior !== "none") {
+    notes.push(
+      `Explicit branch with the built-in CenterNet detector as M_c (${obtained.prior}; COCO classes only), on the policy's segmenter ${models.segmenter.info.modelId}; no CLIP (Surgery) weights are available on this machine.`,
+    );
+  } else if (task.branch === "explicit") {
     notes.push(
       "Explicit branch with M_c = 1: no CLIP (Surgery) weights are available on this machine, so the semantic state carries no text prior here; the built-in CenterNet prior (COCO classes only) is compared with M_c = 1 and the implicit branch in the branch table at the end.",
     );
@@ -321,11 +344,68 @@ async function branchSection(): Promise<string> {
   }
 }
 
+/**
+ * Training time at the paper's settings (E = 50, K = 20, T = 15, 50 images), measured by
+ * ./train-time.ts --json into the JSON folder (a separate run: it takes minutes, and the tables
+ * above use the shipped E = 5 policies), appended to the report when present.
+ */
+async function trainTimeSection(): Promise<string> {
+  let t: TrainTimeJson;
+  try {
+    t = JSON.parse(await readFile(join(jsonDir, "train-time.json"), "utf8")) as TrainTimeJson;
+  } catch {
+    return "";
+  }
+  const s = (ms: number) => (ms / 1000).toFixed(0);
+  const rows = Object.entries(t.timingsMs)
+    .filter(([k]) => k !== "totalMs")
+    .map(([k, v]) => `| ${k.replace(/Ms$/, "")} | ${s(v)} |`);
+  const h = t.settings;
+  const held = t.heldOut.pairedIou
+    ? `\nThe E = ${h.epochs} policy on ${t.heldOut.images} held-out images: mIoU ${t.heldOut.mIoU.none.toFixed(2)} ` +
+      `against ${t.heldOut.mIoU["no-rl"].toFixed(2)} for random clicks (paired difference ` +
+      `${t.heldOut.pairedIou.mean >= 0 ? "+" : ""}${t.heldOut.pairedIou.mean.toFixed(2)}, standard error ` +
+      `${t.heldOut.pairedIou.se.toFixed(2)}).\n`
+    : "";
+  return [
+    "",
+    "## Training time at the paper's settings",
+    "",
+    `Task ${t.task}, ${t.trainImages} training images, E = ${h.epochs}, K = ${h.ppoEpochs}, T = ${h.steps}, ` +
+      `${t.episodes} episodes (PPO update every ${h.episodesPerUpdate} episodes), reward ${h.reward}, ` +
+      `on ${t.machine.cpu} (${t.machine.cores} cores; load average ${t.machine.loadAverageAtStart[0].toFixed(1)} at ` +
+      `the start), Node ${t.machine.node}, TensorFlow.js ${t.machine.tfBackend}, one process.`,
+    "",
+    `**${(t.timingsMs.totalMs / 60_000).toFixed(1)} min wall** (${(t.cpuSeconds / 60).toFixed(1)} min CPU). Where it went (s):`,
+    "",
+    "| stage | s |",
+    "| --- | ---: |",
+    ...rows,
+    `| **total** | **${s(t.timingsMs.totalMs)}** |`,
+    held,
+    `Command: \`${t.command}\` (started ${t.startedAt}).`,
+    "",
+  ].join("\n");
+}
+
+interface TrainTimeJson {
+  command: string;
+  startedAt: string;
+  machine: { cpu: string; cores: number; node: string; tfBackend: string; loadAverageAtStart: number[] };
+  task: string;
+  trainImages: number;
+  settings: { epochs: number; ppoEpochs: number; steps: number; episodesPerUpdate: number; reward: string };
+  episodes: number;
+  timingsMs: Record<string, number> & { totalMs: number };
+  cpuSeconds: number;
+  heldOut: { images: number; mIoU: Record<string, number>; pairedIou?: { mean: number; se: number } };
+}
+
 if (args.renderOnly) {
   const saved = JSON.parse(await readFile(join(jsonDir, "report.json"), "utf8")) as EvaluationReport;
   await writeText(
     resolve(repo, args.out),
-    renderEvaluationDoc(saved, EVALUATION_CONVENTIONS) + (await branchSection()),
+    renderEvaluationDoc(saved, EVALUATION_CONVENTIONS) + (await trainTimeSection()) + (await branchSection()),
   );
   process.stderr.write(`rewrote ${args.out} from ${relative(repo, jsonDir)}/report.json\n`);
   const run = await readSavedReport(jsonDir);
@@ -370,7 +450,7 @@ const report: EvaluationReport = {
 await writeText(join(jsonDir, "report.json"), summaryToJson(report as never));
 await writeText(
   resolve(repo, args.out),
-  renderEvaluationDoc(report, EVALUATION_CONVENTIONS) + (await branchSection()),
+  renderEvaluationDoc(report, EVALUATION_CONVENTIONS) + (await trainTimeSection()) + (await branchSection()),
 );
 for (const t of evaluations) {
   const cases = galleries.get(t.task);

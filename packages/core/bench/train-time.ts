@@ -7,11 +7,17 @@
  *   npm exec -- node packages/core/bench/train-time.ts --task blur [--epochs 50] [--steps 15]
  *     [--ppo-epochs 20] [--train 50] [--episodes-per-update N] [--srm-schedule action|episode]
  *     [--eval 20] [--save /tmp/policy-blur] [--prior none] [--reward paper|iou-gain]
- *     [--agent-input state|state+srm] [--entropy X] [--gamma X]
+ *     [--agent-input state|state+srm] [--entropy X] [--gamma X] [--json docs/evaluation/train-time.json]
+ *
+ * --json writes the settings, the time breakdown, the machine and the held-out comparison as JSON;
+ * `npm run eval:all` shows that file's numbers in docs/EVALUATION.md ("Training time").
  *
  * --eval N scores the first N test pairs with the policy (greedy) and with random clicks (the no-RL
  * ablation, same SRM, same seed) and prints the paired difference of IoU and MAE.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { loadDataset, loadPair, resolveDatasetsRoot, splitTrainTest } from "../src/datasets/index.ts";
 import { iou } from "../src/metrics/iou.ts";
@@ -41,8 +47,11 @@ const { values: args } = parseArgs({
     "agent-input": { type: "string" },
     entropy: { type: "string" },
     gamma: { type: "string" },
+    json: { type: "string" },
   },
 });
+const loadAtStart = loadavg();
+const startedAt = new Date().toISOString();
 
 const task = defaultTaskRegistry.get(args.task);
 const tfInit = await initTf();
@@ -109,6 +118,10 @@ if (args.save) {
 }
 
 const nEval = Number(args.eval);
+const held: { images: number; mIoU: Record<string, number>; pairedIou?: { mean: number; se: number } } = {
+  images: 0,
+  mIoU: {},
+};
 if (nEval > 0) {
   const variants = ["none", "no-rl"] as const;
   const results: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
@@ -152,5 +165,37 @@ if (nEval > 0) {
   console.log(
     `  AlignSAM - no-RL: IoU ${paired(results.none, results["no-rl"])}, MAE ${paired(errors.none, errors["no-rl"])}`,
   );
+  held.images = results.none.length;
+  for (const k of Object.keys(results)) held.mIoU[k] = 100 * mean(results[k]);
+  const d = results.none.map((x, i) => x - results["no-rl"][i]);
+  const m = mean(d);
+  const sd = Math.sqrt(d.reduce((acc, x) => acc + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+  held.pairedIou = { mean: 100 * m, se: (100 * sd) / Math.sqrt(Math.max(1, d.length)) };
+}
+if (args.json) {
+  const argv = process.argv.slice(2).join(" ");
+  const report = {
+    command: `npm exec -- node packages/core/bench/train-time.ts ${argv}`,
+    startedAt,
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      tfBackend: tfInit.backend,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg(),
+    },
+    task: task.name,
+    trainImages: samples.length,
+    settings: hp,
+    episodes: policy.card.training.episodes,
+    timingsMs: tm,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    heldOut: held,
+  };
+  await mkdir(dirname(args.json), { recursive: true });
+  await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${args.json}`);
 }
 policy.dispose();

@@ -15,7 +15,7 @@ import {
   segmentImage,
 } from "../pipeline/index.ts";
 import type { PriorChoice } from "../pipeline/prepare.ts";
-import type { Policy } from "../policy/policy.ts";
+import { createNetworks, makePolicy, type Policy } from "../policy/policy.ts";
 import type { EvaluationMethod, Prediction, SampleInfo } from "./evaluate.ts";
 
 export interface AlignSamMethodOptions {
@@ -73,6 +73,18 @@ export function alignSamMethod(policy: Policy, options: AlignSamMethodOptions): 
       return { mask: result.mask };
     },
   };
+}
+
+/**
+ * The policy with its actor-critic as training started it (same card seed, so the same starting
+ * read-out) and the trained SRM: "AlignSAM, actor before PPO" isolates what the PPO updates add
+ * over the network's initial click rule. Dispose it after use (disposes only the fresh net).
+ */
+export function withInitialActor(policy: Policy): Policy {
+  const fresh = createNetworks(policy.card, policy.card.seed);
+  fresh.srm.dispose();
+  const initial = makePolicy(policy.card, fresh.net, policy.srm, policy.featureStats);
+  return { ...initial, dispose: () => fresh.net.dispose() };
 }
 
 /** Bilinear resize of an R x R map (cell centres at +0.5) to the image size, clamped to [0, 1]. */
