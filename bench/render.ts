@@ -3,12 +3,14 @@
  * section per measurement with its table and the command that produced it. Medians with min and
  * p90 over repeated runs; nothing is computed here that was not measured in the same run.
  */
+
 import type { ClassicComparison } from "../packages/core/bench/classic-compare.ts";
 import type { MicroRow } from "../packages/core/bench/micro-compare.ts";
 import type { ImageStages } from "../packages/core/bench/per-image.ts";
 import { median, type Spread, spread } from "../packages/core/bench/stats.ts";
 import type { TrainBreakdown } from "../packages/core/bench/train-breakdown.ts";
 import type { EventLoopResult } from "./event-loop.ts";
+import type { LoadBenchResult } from "./load-render.ts";
 import type { ThroughputResult } from "./throughput.ts";
 
 export type Section =
@@ -242,9 +244,27 @@ function microRows(s: Extract<Section, { kind: "micro" }>): string[] {
 }
 
 function load(s: Extract<Section, { kind: "load" }>): string[] {
-  const body =
-    typeof s.result === "string" ? [s.result] : ["```json", JSON.stringify(s.result, null, 2), "```"];
-  return ["## API load (bench/load.ts)", "", ...body, "", `Command: \`${s.command}\``, ""];
+  const r = s.result as Partial<LoadBenchResult> | string;
+  if (typeof r === "string" || !r.api || !r.jobs || !r.settings) {
+    const body = typeof r === "string" ? [r] : ["```json", JSON.stringify(r, null, 2), "```"];
+    return ["## API load (bench/load.ts)", "", ...body, "", `Command: \`${s.command}\``, ""];
+  }
+  const { api, jobs, settings } = r;
+  return [
+    "## API load (bench/load.ts)",
+    "",
+    `POST /v1/segment with autocannon, ${settings.connections} connections for ${settings.durationSeconds} s, ` +
+      `${settings.workers} workers, ${settings.imageSize}x${settings.imageSize} PNG; details in ` +
+      "[load.md](load.md) (rewritten by a full run).",
+    "",
+    "| requests/s | p50 / p90 / p99 ms | non-2xx | jobs accepted | succeeded | usage records | accepted = completed = usage |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    `| ${api.requestsPerSecond} | ${api.latencyMs.p50} / ${api.latencyMs.p90} / ${api.latencyMs.p99} | ${api.non2xx} | ` +
+      `${jobs.statusDocuments} | ${jobs.succeeded} | ${jobs.usageRecords} | ${jobs.acceptedEqualsCompleted ? "yes" : "**no**"} |`,
+    "",
+    `Command: \`${s.command}\``,
+    "",
+  ];
 }
 
 /** What the performance work changed, and which table measures it (static text). */

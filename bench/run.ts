@@ -90,7 +90,7 @@ const SIZE = quick
       repeats: 2,
       trainImages: 5,
       trainEpochs: 2,
-      jobs: 20,
+      jobs: 60,
       loopImages: 4,
     };
 const TASKS = ["blur", "saliency", "glass"] as const;
@@ -386,7 +386,9 @@ if (only.has("load")) {
     });
   } else {
     progress("API load benchmark (bench/load.ts)");
-    const mod = (await import(loadPath)) as { runLoadBench?: (o: { quick: boolean }) => Promise<unknown> };
+    const mod = (await import(loadPath)) as {
+      runLoadBench?: (o: { quick: boolean; write: string | false }) => Promise<unknown>;
+    };
     if (typeof mod.runLoadBench !== "function") {
       sections.push({
         kind: "skipped",
@@ -394,7 +396,9 @@ if (only.has("load")) {
         reason: "bench/load.ts does not export runLoadBench",
       });
     } else {
-      sections.push({ kind: "load", command, result: await mod.runLoadBench({ quick }) });
+      // A full run also rewrites docs/benchmarks/load.md; a quick one only reports here.
+      const write = quick ? false : join(ROOT, "docs/benchmarks/load.md");
+      sections.push({ kind: "load", command, result: await mod.runLoadBench({ quick, write }) });
     }
   }
 }
