@@ -404,13 +404,13 @@ if (only.has("load")) {
 }
 
 micro.push(
-  ...compareProbabilityMap(
+  ...(await compareProbabilityMap(
     [
       [640, 480],
       [1920, 1080],
     ],
     3 * SIZE.repeats,
-  ),
+  )),
 );
 sections.push({ kind: "micro", command, rows: micro });
 

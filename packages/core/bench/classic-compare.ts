@@ -1,13 +1,13 @@
 /**
- * Old versus new classic backend on the same images, in one process: the baseline copy in
- * ./baseline (commit 6c2edd3) and the current src/models/classic. Times encode and decode of both
+ * Old versus new classic backend on the same images, in one process: the baseline (commit 6c2edd3,
+ * read from git by ./baseline.ts) and the current src/models/classic. Times encode and decode of both
  * and checks that the optimised path returns the same embeddings, scores, logits and masks (the
  * optimisations are meant to be exact, so any difference is reported, not hidden).
  */
 import type { RgbImage } from "../src/image/types.ts";
 import { createClassicSegmenter } from "../src/models/classic/index.ts";
 import type { DecodePrompt, DecodeResult, Embedding, PromptableSegmenter } from "../src/models/ports.ts";
-import { createClassicSegmenter as createBaselineSegmenter } from "./baseline/segmenter.ts";
+import { loadBaseline } from "./baseline.ts";
 
 export interface CompareTimings {
   /** Per-call wall times (ms). */
@@ -81,7 +81,7 @@ export async function compareClassic(
 ): Promise<ClassicComparison> {
   const repeats = options.repeats ?? 2;
   const clicks = options.clicks ?? 16;
-  const before: PromptableSegmenter = createBaselineSegmenter();
+  const before: PromptableSegmenter = (await loadBaseline()).createClassicSegmenter();
   const after: PromptableSegmenter = createClassicSegmenter();
   const tb: CompareTimings = { encodeMs: [], decodeMs: [], encodeCpuMs: [], decodeCpuMs: [] };
   const ta: CompareTimings = { encodeMs: [], decodeMs: [], encodeCpuMs: [], decodeCpuMs: [] };

@@ -8,7 +8,7 @@
 import { FULL_FRAME } from "../src/agent/state.ts";
 import type { DecodePrompt, Embedding, PromptableSegmenter } from "../src/models/ports.ts";
 import { probabilityFromLowRes } from "../src/pipeline/frame.ts";
-import { probabilityFromLowRes as baselineProbability } from "./baseline/frame.ts";
+import { loadBaseline } from "./baseline.ts";
 
 export interface MicroRow {
   readonly name: string;
@@ -25,7 +25,11 @@ function timed(fn: () => void, into: number[]): void {
 }
 
 /** Old and new probability map for a 256 x 256 logit grid read back at each image size. */
-export function compareProbabilityMap(sizes: readonly [number, number][], repeats: number): MicroRow[] {
+export async function compareProbabilityMap(
+  sizes: readonly [number, number][],
+  repeats: number,
+): Promise<MicroRow[]> {
+  const baselineProbability = (await loadBaseline()).probabilityFromLowRes;
   const logits = Float32Array.from({ length: 256 * 256 }, (_, i) => Math.sin(i / 97) * 8);
   return sizes.map(([w, h]) => {
     const beforeMs: number[] = [];

@@ -13,7 +13,7 @@ import type { PromptableSegmenter } from "../src/models/ports.ts";
 import { type TrainingSample, type TrainTimings, trainPolicy } from "../src/pipeline/train.ts";
 import { defaultTaskRegistry } from "../src/tasks/registry.ts";
 import { initTf } from "../src/tf/backend.ts";
-import { createClassicSegmenter as createBaselineSegmenter } from "./baseline/segmenter.ts";
+import { loadBaseline } from "./baseline.ts";
 
 export interface TrainBreakdown {
   readonly task: string;
@@ -117,7 +117,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     },
   });
   const tf = await initTf();
-  const segmenter = values.baseline ? createBaselineSegmenter() : createClassicSegmenter();
+  const segmenter = values.baseline
+    ? (await loadBaseline()).createClassicSegmenter()
+    : createClassicSegmenter();
   const result = await trainBreakdown({
     task: values.task,
     segmenter,
