@@ -17,10 +17,8 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import autocannon from "autocannon";
-import { type LocalStack, startLocalStack } from "../infra/local/stack.ts";
+import { emulatorClients, type LocalStack, startLocalStack } from "../infra/local/stack.ts";
 import { listKeys, makePng, multipartBody, postOnce, queueDepth, readStates } from "./load-probe.ts";
 import { type LoadBenchResult, renderLoadMarkdown } from "./load-render.ts";
 
@@ -81,14 +79,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     },
     workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
   });
-  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-  const s3 = new S3Client({
-    region: stack.region,
-    endpoint: stack.endpoint,
-    credentials,
-    forcePathStyle: true,
-  });
-  const sqs = new SQSClient({ region: stack.region, endpoint: stack.endpoint, credentials });
+  const { s3, sqs } = emulatorClients(stack);
   try {
     const apiUrl = stack.apiUrl!;
     const png = await makePng(imageSize);

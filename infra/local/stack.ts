@@ -152,6 +152,18 @@ function nodeBinary(): string {
  * // ... talk to stack.apiUrl, or to stack.endpoint with the AWS SDK ...
  * await stack.stop();
  */
+/**
+ * AWS SDK clients for the local emulator (fixed dummy credentials, path-style S3). Callers destroy
+ * them when done.
+ */
+export function emulatorClients(at: { region: string; endpoint: string }): { s3: S3Client; sqs: SQSClient } {
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  return {
+    s3: new S3Client({ region: at.region, endpoint: at.endpoint, credentials, forcePathStyle: true }),
+    sqs: new SQSClient({ region: at.region, endpoint: at.endpoint, credentials }),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const region = "us-east-1";
@@ -164,9 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const { endpoint, port: emulatorPort } = emulator;
   // Resources are created through the AWS SDK, as on AWS (infra/aws does the same with SST).
-  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-  const sqs = new SQSClient({ region, endpoint, credentials });
-  const s3 = new S3Client({ region, endpoint, credentials, forcePathStyle: true });
+  const { s3, sqs } = emulatorClients({ region, endpoint });
   let resources: Awaited<ReturnType<typeof ensureStackResources>>;
   try {
     resources = await ensureStackResources(

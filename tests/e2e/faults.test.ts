@@ -14,12 +14,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jobPrefix, jobStatusKey, SEGMENT_OUTPUT_FILES, usagePrefix } from "@alignsam/core/light";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../infra/local/emulator.ts";
 import { ensureStackResources } from "../../infra/local/resources.ts";
-import type { LocalStack } from "../../infra/local/stack.ts";
+import { emulatorClients, type LocalStack } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
 import {
   type Clients,
@@ -58,14 +56,7 @@ describe("faults on the local stack", () => {
     dataDir = await mkdtemp(join(tmpdir(), "alignsam-faults-"));
     emulator = await startOwnEmulator(0);
     port = emulator.port;
-    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-    const s3 = new S3Client({
-      region: REGION,
-      endpoint: emulator.endpoint,
-      credentials,
-      forcePathStyle: true,
-    });
-    const sqs = new SQSClient({ region: REGION, endpoint: emulator.endpoint, credentials });
+    const { s3, sqs } = emulatorClients({ region: REGION, endpoint: emulator.endpoint });
     const { queueUrl, dlqUrl } = await ensureStackResources(
       { s3, sqs },
       {

@@ -12,20 +12,18 @@ import {
   TIMESTAMP_HEADER,
   verifySignature,
 } from "@alignsam/core/light";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../infra/local/stack.ts";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  emulatorClients,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from "../../infra/local/stack.ts";
 import { type SceneOptions, sceneFixture } from "./fixtures.ts";
 
 export function clientsFor(stack: LocalStack) {
-  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-  const s3 = new S3Client({
-    region: stack.region,
-    endpoint: stack.endpoint,
-    credentials,
-    forcePathStyle: true,
-  });
-  const sqs = new SQSClient({ region: stack.region, endpoint: stack.endpoint, credentials });
+  const { s3, sqs } = emulatorClients(stack);
   const getText = async (key: string): Promise<string> => {
     const r = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
     return await r.Body!.transformToString("utf8");

@@ -187,6 +187,53 @@ export interface SamFixtureOptions {
 
 const f32 = (name: string, shape: (number | string)[]) => ({ name, dtype: "float32", shape });
 
+/**
+ * The manifest of an official-export SAM pair (encoder.onnx + decoder.onnx beside it): the tensor
+ * names, dtypes and shapes of Meta's export script, so every generated model is checked against
+ * the same contract as a real one.
+ */
+export function officialSamManifest(o: {
+  id: string;
+  encoderSha256: string;
+  decoderSha256: string;
+  embeddingDim: number;
+  numMasks: number;
+  withMasks: boolean;
+}): Record<string, unknown> {
+  const emb = [1, o.embeddingDim, 64, 64];
+  return {
+    schemaVersion: 1,
+    id: o.id,
+    version: "1",
+    kind: "sam",
+    files: [
+      { path: "encoder.onnx", sha256: o.encoderSha256 },
+      { path: "decoder.onnx", sha256: o.decoderSha256 },
+    ],
+    encoder: {
+      file: "encoder.onnx",
+      inputs: { image: f32("image", [1, 3, 1024, 1024]) },
+      outputs: { embeddings: f32("image_embeddings", emb) },
+    },
+    decoder: {
+      file: "decoder.onnx",
+      inputs: {
+        imageEmbeddings: f32("image_embeddings", emb),
+        pointCoords: f32("point_coords", [1, "N", 2]),
+        pointLabels: f32("point_labels", [1, "N"]),
+        maskInput: f32("mask_input", [1, 1, 256, 256]),
+        hasMaskInput: f32("has_mask_input", [1]),
+        origImSize: f32("orig_im_size", [2]),
+      },
+      outputs: {
+        ...(o.withMasks ? { masks: f32("masks", [1, o.numMasks, -1, -1]) } : {}),
+        scores: f32("iou_predictions", [1, o.numMasks]),
+        lowResMasks: f32("low_res_masks", [1, o.numMasks, 256, 256]),
+      },
+    },
+  };
+}
+
 /** Writes encoder.onnx, decoder.onnx and manifest.json into `dir`; returns the manifest object. */
 export async function writeSamFixture(
   dir: string,
@@ -200,40 +247,16 @@ export async function writeSamFixture(
   const decoder = kind === "sam" ? officialDecoder(withMasks, numMasks) : splitDecoder();
   await writeFile(join(dir, "encoder.onnx"), encoder);
   await writeFile(join(dir, "decoder.onnx"), decoder);
-  const emb = [1, FIXTURE_EMBED_DIM, 64, 64];
   const manifest: Record<string, unknown> =
     kind === "sam"
-      ? {
-          schemaVersion: 1,
+      ? officialSamManifest({
           id: "sam-fixture",
-          version: "1",
-          kind: "sam",
-          files: [
-            { path: "encoder.onnx", sha256: sha256Hex(encoder) },
-            { path: "decoder.onnx", sha256: sha256Hex(decoder) },
-          ],
-          encoder: {
-            file: "encoder.onnx",
-            inputs: { image: f32("image", [1, 3, 1024, 1024]) },
-            outputs: { embeddings: f32("image_embeddings", emb) },
-          },
-          decoder: {
-            file: "decoder.onnx",
-            inputs: {
-              imageEmbeddings: f32("image_embeddings", emb),
-              pointCoords: f32("point_coords", [1, "N", 2]),
-              pointLabels: f32("point_labels", [1, "N"]),
-              maskInput: f32("mask_input", [1, 1, 256, 256]),
-              hasMaskInput: f32("has_mask_input", [1]),
-              origImSize: f32("orig_im_size", [2]),
-            },
-            outputs: {
-              ...(withMasks ? { masks: f32("masks", [1, numMasks, -1, -1]) } : {}),
-              scores: f32("iou_predictions", [1, numMasks]),
-              lowResMasks: f32("low_res_masks", [1, numMasks, 256, 256]),
-            },
-          },
-        }
+          encoderSha256: sha256Hex(encoder),
+          decoderSha256: sha256Hex(decoder),
+          embeddingDim: FIXTURE_EMBED_DIM,
+          numMasks,
+          withMasks,
+        })
       : {
           schemaVersion: 1,
           id: "sam-split-fixture",

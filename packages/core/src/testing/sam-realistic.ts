@@ -16,6 +16,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../models/manifest/checksum.ts";
 import { GraphBuilder } from "./onnx-builder.ts";
+import { officialSamManifest } from "./sam-fixtures.ts";
 
 const D = 256;
 const ATTN = 128;
@@ -166,8 +167,6 @@ function decoder(): { bytes: Uint8Array; params: number } {
   return { bytes: g.toBytes("sam_decoder_realistic"), params: w.count };
 }
 
-const f32 = (name: string, shape: (number | string)[]) => ({ name, dtype: "float32", shape });
-
 export interface RealisticSamInfo {
   readonly manifestPath: string;
   readonly encoderParams: number;
@@ -187,38 +186,14 @@ export async function writeRealisticSam(
   const dec = decoder();
   await writeFile(join(dir, "encoder.onnx"), enc.bytes);
   await writeFile(join(dir, "decoder.onnx"), dec.bytes);
-  const emb = [1, D, 64, 64];
-  const manifest = {
-    schemaVersion: 1,
+  const manifest = officialSamManifest({
     id: "sam-realistic-bench",
-    version: "1",
-    kind: "sam",
-    files: [
-      { path: "encoder.onnx", sha256: sha256Hex(enc.bytes) },
-      { path: "decoder.onnx", sha256: sha256Hex(dec.bytes) },
-    ],
-    encoder: {
-      file: "encoder.onnx",
-      inputs: { image: f32("image", [1, 3, 1024, 1024]) },
-      outputs: { embeddings: f32("image_embeddings", emb) },
-    },
-    decoder: {
-      file: "decoder.onnx",
-      inputs: {
-        imageEmbeddings: f32("image_embeddings", emb),
-        pointCoords: f32("point_coords", [1, "N", 2]),
-        pointLabels: f32("point_labels", [1, "N"]),
-        maskInput: f32("mask_input", [1, 1, 256, 256]),
-        hasMaskInput: f32("has_mask_input", [1]),
-        origImSize: f32("orig_im_size", [2]),
-      },
-      outputs: {
-        masks: f32("masks", [1, MASKS, -1, -1]),
-        scores: f32("iou_predictions", [1, MASKS]),
-        lowResMasks: f32("low_res_masks", [1, MASKS, 256, 256]),
-      },
-    },
-  };
+    encoderSha256: sha256Hex(enc.bytes),
+    decoderSha256: sha256Hex(dec.bytes),
+    embeddingDim: D,
+    numMasks: MASKS,
+    withMasks: true,
+  });
   const manifestPath = join(dir, "manifest.json");
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
   return { manifestPath, encoderParams: enc.params, decoderParams: dec.params };
