@@ -44,6 +44,18 @@ describe("catalog routes, errors and request ids", () => {
       components: { schemas: Record<string, unknown> };
     };
     expect(doc.openapi).toBe("3.1.0");
+    // Bearer keys on every /v1 route but the signed webhook; health is open.
+    const ops = doc.paths as unknown as Record<string, Record<string, { security?: unknown }>>;
+    expect(
+      (doc.components as { securitySchemes?: Record<string, unknown> }).securitySchemes?.apiKey,
+    ).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+    });
+    expect(ops["/v1/segment"].post.security).toEqual([{ apiKey: [] }]);
+    expect(ops["/v1/jobs/{id}"].get.security).toEqual([{ apiKey: [] }]);
+    expect(ops["/healthz"].get.security).toBeUndefined();
+    expect(ops["/v1/webhooks/retrain"].post.security).toBeUndefined();
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/healthz",
