@@ -210,11 +210,17 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
     expect(await page.locator("#step-caption").textContent()).toMatch(/^Step 0 of \d+: initial prompts/);
     await page.check("#show-srm");
     await shot("3-step0-srm");
+    // The heat overlay is the SRM map that labelled this step's clicks, so it changes with the step
+    // (masks hidden, so only the overlay can differ).
+    await setRange(page, "#opacity", 0);
+    const heatAtStart = await canvasPixels(page);
     await page.focus("#step");
     await page.keyboard.press("Tab"); // focus moves on to the Next button, and Enter presses it
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("step-next");
     await page.keyboard.press("Enter");
     expect(await step()).toBe(1);
+    const heatAtStep1 = await canvasPixels(page);
+    expect(heatAtStep1.some((v, i) => v !== heatAtStart[i])).toBe(true);
     await page.uncheck("#show-srm");
     await setRange(page, "#opacity", 90);
     await shot("4-step1");

@@ -246,6 +246,7 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
               lowResSize: result.stepMasks.size,
               logits: result.stepMasks.logits,
               srmMap: result.srmMap,
+              ...(result.stepMasks.srmMaps.length > 0 ? { srmMaps: result.stepMasks.srmMaps } : {}),
             },
           }
         : {}),

@@ -47,6 +47,8 @@ export interface SegmentSteps {
   readonly logits: readonly Float32Array[];
   /** The last SRM map y_r over the image content, in [0, 1]; 0 x 0 when the path has no SRM. */
   readonly srmMap: { readonly width: number; readonly height: number; readonly data: Float32Array };
+  /** The SRM map (same size as srmMap) that labelled each step's clicks, index as logits; absent without the SRM. */
+  readonly srmMaps?: readonly Float32Array[];
 }
 
 export interface SegmentOutcome {

@@ -211,13 +211,14 @@ async function showResult(job: JobView, file: File): Promise<void> {
     optionalJson<StepsDocument>(job.jobId, "steps.json", job),
     job.results["mask.png"] ? (await request(resultPath(job.jobId, "mask.png"))).blob() : undefined,
   ]);
-  const layers = steps ? await stepLayers(steps) : { masks: [], srm: null };
+  const layers = steps ? await stepLayers(steps) : { masks: [], srms: [], srm: null };
   const clicks = trajectory?.steps ?? [];
   const lastStep = Math.max(layers.masks.length - 1, ...clicks.map((c) => c.step), 0);
   view = {
     image,
     stepMasks: layers.masks,
     finalMask: maskBlob ? await maskLayer(maskBlob) : null,
+    stepSrms: layers.srms,
     srm: layers.srm,
     clicks,
     step: lastStep,

@@ -29,7 +29,7 @@ export interface StepsDocument {
   v: 1;
   width: number;
   height: number;
-  steps: Array<PngMap & { step: number; clicks: number }>;
+  steps: Array<PngMap & { step: number; clicks: number; srm?: PngMap }>;
   srm: PngMap | null;
 }
 
@@ -78,6 +78,9 @@ export async function maskLayer(png: Blob): Promise<Layer> {
 
 export interface StepLayers {
   masks: Layer[];
+  /** The SRM map that labelled each step's clicks (null where the document has none). */
+  srms: (Layer | null)[];
+  /** The last SRM map (older documents carry only this one). */
   srm: Layer | null;
 }
 
@@ -87,6 +90,9 @@ export async function stepLayers(doc: StepsDocument): Promise<StepLayers> {
   const masks = await Promise.all(
     doc.steps.map(async (s) => layerFrom(await pixels(png(s.png)), maskColour)),
   );
+  const srms = await Promise.all(
+    doc.steps.map(async (s) => (s.srm ? layerFrom(await pixels(png(s.srm.png)), heatColour) : null)),
+  );
   const srm = doc.srm ? layerFrom(await pixels(png(doc.srm.png)), heatColour) : null;
-  return { masks, srm };
+  return { masks, srms, srm };
 }

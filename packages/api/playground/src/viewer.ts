@@ -16,6 +16,8 @@ export interface ViewState {
   stepMasks: Layer[];
   /** mask.png, shown at the last step (what the download gives). */
   finalMask: Layer | null;
+  /** SRM map per step (index = step); falls back to `srm`, the last map. */
+  stepSrms: (Layer | null)[];
   srm: Layer | null;
   clicks: Click[];
   step: number;
@@ -80,9 +82,10 @@ export function draw(canvas: HTMLCanvasElement, state: ViewState): void {
   g.globalAlpha = 1;
   g.imageSmoothingEnabled = true;
   g.drawImage(image, 0, 0, w, h);
-  if (state.showSrm && state.srm) {
+  const srm = state.stepSrms[state.step] ?? state.srm;
+  if (state.showSrm && srm) {
     g.globalAlpha = 0.5;
-    g.drawImage(state.srm, 0, 0, w, h);
+    g.drawImage(srm, 0, 0, w, h);
   }
   const mask = maskFor(state);
   if (mask && state.opacity > 0) {

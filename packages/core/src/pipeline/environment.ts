@@ -68,6 +68,8 @@ export interface EpisodeResult {
   /** y_r on the last state seen by the SRM (R x R), undefined when the SRM is ablated. */
   readonly srmMap?: Float32Array;
   readonly stepMasks: Float32Array[];
+  /** With keepStepMasks: y_r (R x R) that labelled step t's clicks, t = 0 (P_0) .. T; empty without the SRM. */
+  readonly stepSrmMaps: Float32Array[];
   readonly meanReward: number;
   readonly srmLoss: number;
   readonly timings: EpisodeTimings;
@@ -117,6 +119,8 @@ export async function runEpisode(
   const labels: PointLabel[] = [];
   let srmLoss = 0;
   let srmMap: Float32Array | undefined;
+  // With keepStepMasks: the SRM map that labelled each step's clicks (index 0: P_0).
+  const stepSrmMaps: Float32Array[] = [];
   const timed = <T>(key: "agentMs" | "srmMs" | "stateMs", f: () => T): T => {
     const t0 = performance.now();
     const out = f();
@@ -163,6 +167,7 @@ export async function runEpisode(
   } else if (useSrm) {
     const y0 = timed("srmMs", () => deps.srm.predict(state, img.semantic));
     srmMap = y0;
+    if (o.keepStepMasks) stepSrmMaps.push(y0);
     const hi = argExtreme(y0, 1);
     const lo = argExtreme(y0, -1);
     addPoint(0, -1, statePositionPoint(hi, r, width, height), 1, y0[hi]);
@@ -219,6 +224,7 @@ export async function runEpisode(
     // y_r of s_t: labels this step's click and, for a "state+srm" agent, is part of what it sees.
     const yr = srmOf(state);
     if (yr) srmMap = yr;
+    if (yr && o.keepStepMasks) stepSrmMaps.push(yr);
     const input = agentInput(state, yr);
     let action: number;
     let logProb = 0;
@@ -267,6 +273,7 @@ export async function runEpisode(
     final: current,
     srmMap,
     stepMasks,
+    stepSrmMaps,
     meanReward: actions.length > 0 ? rewardSum / actions.length : 0,
     srmLoss,
     timings,

@@ -41,7 +41,8 @@ export interface SegmentResult {
   /** y_r of the last SRM call, R x R in [0, 1] (empty with the no-srm ablation). */
   readonly srmMap: { width: number; height: number; data: Float32Array };
   readonly trajectory: TrajectoryStep[];
-  readonly stepMasks?: { size: number; logits: Float32Array[] };
+  /** With keepStepMasks: each step's low-res logits and the R x R SRM map that labelled its clicks. */
+  readonly stepMasks?: { size: number; logits: Float32Array[]; srmMaps: Float32Array[] };
   readonly timings: { encodeMs: number; decodeMs: number[]; agentMs: number; srmMs: number; totalMs: number };
 }
 
@@ -135,7 +136,9 @@ export async function segmentImage(
       ? { width: r, height: r, data: ep.srmMap }
       : { width: 0, height: 0, data: new Float32Array(0) },
     trajectory: ep.trajectory,
-    ...(options.keepStepMasks ? { stepMasks: { size: ep.final.lowResSize, logits: ep.stepMasks } } : {}),
+    ...(options.keepStepMasks
+      ? { stepMasks: { size: ep.final.lowResSize, logits: ep.stepMasks, srmMaps: ep.stepSrmMaps } }
+      : {}),
     timings: {
       encodeMs,
       decodeMs:

@@ -70,6 +70,10 @@ describe("train + segment on generated images", () => {
     });
     expect(one.trajectory.filter((t) => t.step > 0)).toHaveLength(1);
     expect(one.stepMasks?.logits).toHaveLength(2);
+    // The SRM map that labelled each step's clicks (P_0, click 1), R x R each; the last is srmMap.
+    expect(one.stepMasks?.srmMaps).toHaveLength(2);
+    expect(one.stepMasks?.srmMaps[1]).toEqual(one.srmMap.data);
+    expect(one.stepMasks?.srmMaps[0]).toHaveLength(10 * 10);
     expect(one.probability.data.length).toBe(96 * 96);
     expect(one.srmMap.width).toBe(10);
     policy.dispose();

@@ -27,7 +27,12 @@ function fullSize(logits: Float32Array, fx: number, fy: number, width: number, h
   return { width, height, data } satisfies ProbabilityMask;
 }
 
-function outcome(logits: Float32Array[], probability: ProbabilityMask, srm = 4): SegmentOutcome {
+function outcome(
+  logits: Float32Array[],
+  probability: ProbabilityMask,
+  srm = 4,
+  srmMaps?: Float32Array[],
+): SegmentOutcome {
   return {
     mask: {
       width: probability.width,
@@ -47,6 +52,7 @@ function outcome(logits: Float32Array[], probability: ProbabilityMask, srm = 4):
       lowResSize: LOW,
       logits,
       srmMap: { width: srm, height: srm, data: new Float32Array(srm * srm).map((_, i) => i / (srm * srm)) },
+      ...(srmMaps ? { srmMaps } : {}),
     },
   };
 }
@@ -82,6 +88,18 @@ describe("steps.json", () => {
     const m0 = await grey(doc.steps[0].png);
     expect(m0.data[4]).toBeLessThan(15); // x = 4 of 16 lies right of u = 0.25 of the content
     expect(doc.srm).toMatchObject({ width: 4, height: 4 });
+  });
+
+  it("attaches to each step the SRM map that labelled its clicks", async () => {
+    const last = logitsWhere((u) => u < 0.5);
+    const maps = [new Float32Array(16).fill(0), new Float32Array(16).fill(1)];
+    const doc = StepsDocumentSchema.parse(
+      await renderStepsDocument(outcome([last, last], fullSize(last, 1, 1, 8, 8), 4, maps)),
+    );
+    const [s0, s1] = [await grey(doc.steps[0].srm!.png), await grey(doc.steps[1].srm!.png)];
+    expect([s0.width, s0.height]).toEqual([4, 4]);
+    expect(Math.max(...s0.data)).toBe(0);
+    expect(Math.min(...s1.data)).toBe(255);
   });
 
   it("keeps the full frame when the backend stretches", () => {

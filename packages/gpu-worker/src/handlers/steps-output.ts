@@ -1,6 +1,7 @@
 /**
  * The "steps" result (steps.json): the answer after the initial prompts and after every click as
- * small binary mask PNGs, and the last SRM map as a greyscale one, inside one JSON document, so a viewer
+ * small binary mask PNGs, with the SRM map that labelled each step's clicks (and the last one) as
+ * greyscale PNGs, inside one JSON document, so a viewer
  * can replay a trajectory with one request and upsample in the browser. Masks are read from the
  * segmenter's low-res logits, which is all the resolution each step has; the content region
  * (stretched or letterboxed frame) is recovered by matching the last step against the full-size
@@ -32,6 +33,8 @@ export const StepsDocumentSchema = z.object({
       step: z.int().min(0),
       /** Clicks placed so far (trajectory entries with step <= this one). */
       clicks: z.int().min(0),
+      /** The SRM map y_r that labelled this step's clicks (absent on a path without the SRM). */
+      srm: PngMapSchema.optional(),
     }),
   ),
   /** The SRM's last map y_r over the image (R x R); null on a path without the SRM. */
@@ -112,19 +115,26 @@ export async function renderStepsDocument(outcome: SegmentOutcome): Promise<Step
   const scale = side / Math.max(width, height);
   const mw = Math.max(1, Math.round(width * scale));
   const mh = Math.max(1, Math.round(height * scale));
+  const { srmMap } = steps;
+  const srmPng = async (data: Float32Array) => ({
+    width: srmMap.width,
+    height: srmMap.height,
+    png: base64(await encodeProbabilityPng({ width: srmMap.width, height: srmMap.height, data })),
+  });
   const rendered = await Promise.all(
     steps.logits.map(async (logits, step) => {
       const mask = sampleLowRes(logits, steps.lowResSize, region, mw, mh);
+      const srm = steps.srmMaps?.[step];
       return {
         step,
         clicks: outcome.trajectory.filter((s) => s.step <= step).length,
         width: mw,
         height: mh,
         png: base64(await encodeMaskPng(mask)),
+        ...(srm && srmMap.width > 0 ? { srm: await srmPng(srm) } : {}),
       };
     }),
   );
-  const { srmMap } = steps;
   const srm =
     srmMap.width > 0 && srmMap.height > 0
       ? {
