@@ -16,8 +16,8 @@ import {
   globalContext,
   type ParamMap,
   poolBy,
-} from "./layers.ts";
-import { createRng } from "./rng.ts";
+} from "../nn/layers.ts";
+import { createRandom } from "../util/random.ts";
 
 export interface ActorCriticShape {
   /** Channels of the state (2C + 1). */
@@ -59,7 +59,7 @@ export class ActorCritic {
       );
     }
     this.shape = shape;
-    const rng = createRng(seed);
+    const rng = createRandom(seed);
     const h = shape.hidden;
     addConv(this.params, "trunk/reduce", 1, shape.inputChannels, h, rng);
     addConv(this.params, "trunk/conv", 3, h, h, rng);

@@ -8,7 +8,7 @@ import { availableCells, cellCenter, type GridSpec, gridSide, pixelToCell } from
 import type { ActorCritic } from "../agent/policy-net.ts";
 import type { Transition } from "../agent/ppo.ts";
 import { clickReward, iouGainReward, type RewardKind } from "../agent/reward.ts";
-import { type Rng, sampleIndex } from "../agent/rng.ts";
+import { type Random, sampleIndex } from "../util/random.ts";
 import { appendChannel, buildState, maskFromLowRes, stateChannels } from "../agent/state.ts";
 import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { Srm } from "../srm/srm.ts";
@@ -23,7 +23,7 @@ export interface EpisodeOptions {
   readonly mode: "train" | "infer";
   readonly grid: GridSpec;
   readonly steps: number;
-  readonly rng: Rng;
+  readonly rng: Random;
   /** Inference: argmax of pi instead of a sample. */
   readonly greedy: boolean;
   readonly ablation: Ablation;
@@ -86,7 +86,7 @@ function binaryIou(a: Uint8Array, b: Uint8Array): number {
   return union === 0 ? 1 : inter / union;
 }
 
-function randomPixel(mask: Uint8Array, value: number, rng: Rng): number {
+function randomPixel(mask: Uint8Array, value: number, rng: Random): number {
   const idx: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i] === value) idx.push(i);
   return idx.length === 0 ? -1 : idx[rng.int(idx.length)];

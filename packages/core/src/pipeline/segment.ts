@@ -4,7 +4,7 @@
  * best candidate as the answer; the paper's ablations are options.
  */
 import { gridSide } from "../agent/grid.ts";
-import { createRng } from "../agent/rng.ts";
+import { createRandom } from "../util/random.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask, ProbabilityMask } from "../mask/types.ts";
@@ -112,7 +112,7 @@ export async function segmentImage(
       mode: "infer",
       grid: card.grid,
       steps,
-      rng: createRng(options.seed ?? 0),
+      rng: createRandom(options.seed ?? 0),
       greedy: options.greedy ?? true,
       ablation,
       srmUpdates: 0,

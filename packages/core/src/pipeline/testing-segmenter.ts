@@ -6,7 +6,7 @@
  * images: bright blobs on a textured background.
  */
 
-import { createRng } from "../agent/rng.ts";
+import { createRandom } from "../util/random.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
 import type {
@@ -134,7 +134,7 @@ export function generateSample(
   width = 96,
   height = 96,
 ): { id: string; image: RgbImage; mask: BinaryMask } {
-  const rng = createRng(seed);
+  const rng = createRandom(seed);
   const image = new Uint8Array(width * height * 3);
   const mask = new Uint8Array(width * height);
   const blobs = Array.from({ length: 1 + rng.int(2) }, () => ({

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { type GridSpec, gridSide, PAPER_GRID } from "../agent/grid.ts";
 import { createPpoOptimizer, ppoUpdate, type Transition } from "../agent/ppo.ts";
 import type { RewardKind } from "../agent/reward.ts";
-import { createRng, shuffled } from "../agent/rng.ts";
+import { createRandom } from "../util/random.ts";
 import { computeFeatureStats } from "../agent/state.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
@@ -230,7 +230,7 @@ export async function trainPolicy(
   };
   const { net, srm } = createNetworks({ grid, architecture, branch: task.branch }, options.seed);
   const optimizer = createPpoOptimizer(hp.lr);
-  const rng = createRng(options.seed + 7);
+  const rng = createRandom(options.seed + 7);
   const episodes = hp.epochs * prepared.length;
   let episode = 0;
   let recentReward = 0;
@@ -239,7 +239,7 @@ export async function trainPolicy(
     for (let epoch = 1; epoch <= hp.epochs; epoch++) {
       let buffer: { transitions: Transition[]; bootstrap: number }[] = [];
       let epochReward = 0;
-      const order = shuffled(prepared, rng);
+      const order = rng.shuffle([...prepared]);
       for (const [i, img] of order.entries()) {
         const ep = await runEpisode(
           img,

@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { gridSide } from "../agent/grid.ts";
-import type { ParamMap } from "../agent/layers.ts";
+import type { ParamMap } from "../nn/layers.ts";
 import { ActorCritic } from "../agent/policy-net.ts";
 import { agentInputChannels, type FeatureStats } from "../agent/state.ts";
 import { Srm } from "../srm/srm.ts";

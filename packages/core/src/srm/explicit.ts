@@ -4,10 +4,10 @@
  * classes, a user's concept), s_c = E_I(x) * M_c carries the vision-language prior.
  */
 import * as tf from "@tensorflow/tfjs";
-import { addConv, addDense, conv, conv3, dense, type ParamMap } from "../agent/layers.ts";
-import type { Rng } from "../agent/rng.ts";
+import { addConv, addDense, conv, conv3, dense, type ParamMap } from "../nn/layers.ts";
+import type { Random } from "../util/random.ts";
 
-export function buildExplicit(params: ParamMap, inputChannels: number, hidden: number, rng: Rng): void {
+export function buildExplicit(params: ParamMap, inputChannels: number, hidden: number, rng: Random): void {
   addConv(params, "srm/agg1", 1, inputChannels, hidden, rng);
   addConv(params, "srm/agg2", 3, hidden, hidden, rng);
   addConv(params, "srm/agg3", 1, hidden, hidden, rng);

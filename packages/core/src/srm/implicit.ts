@@ -3,10 +3,10 @@
  * concepts (blur, glass, saliency) where text gives no usable prior. Returns logits [B, R, R, 1].
  */
 import * as tf from "@tensorflow/tfjs";
-import { addConv, addDense, conv, conv3, globalContext, type ParamMap } from "../agent/layers.ts";
-import type { Rng } from "../agent/rng.ts";
+import { addConv, addDense, conv, conv3, globalContext, type ParamMap } from "../nn/layers.ts";
+import type { Random } from "../util/random.ts";
 
-export function buildImplicit(params: ParamMap, inputChannels: number, hidden: number, rng: Rng): void {
+export function buildImplicit(params: ParamMap, inputChannels: number, hidden: number, rng: Random): void {
   addConv(params, "srm/reduce", 1, inputChannels, hidden, rng);
   addConv(params, "srm/block1", 3, hidden, hidden, rng);
   addConv(params, "srm/block2", 3, hidden, hidden, rng);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRng } from "../agent/rng.ts";
+import { createRandom } from "../util/random.ts";
 import { initTf } from "../tf/backend.ts";
 import { bceWithLogits, diceLoss, downsampleMask, segmentationLoss } from "./loss.ts";
 import { Srm } from "./srm.ts";
@@ -41,7 +41,7 @@ describe("SRM loss (Dice + BCE)", () => {
 
 describe("SRM", () => {
   it("learns a per-position target on both branches", () => {
-    const rng = createRng(5);
+    const rng = createRandom(5);
     const c = 2;
     const r = 4;
     const state = Float32Array.from({ length: r * r * (2 * c + 1) }, () => rng.normal());

@@ -5,8 +5,8 @@
  * implicit or the explicit branch from the task.
  */
 import * as tf from "@tensorflow/tfjs";
-import { countParams, disposeParams, type ParamMap } from "../agent/layers.ts";
-import { createRng } from "../agent/rng.ts";
+import { countParams, disposeParams, type ParamMap } from "../nn/layers.ts";
+import { createRandom } from "../util/random.ts";
 import type { ImageFeatures } from "../agent/state.ts";
 import type { Branch } from "../tasks/registry.ts";
 import { buildExplicit, explicitLogits } from "./explicit.ts";
@@ -49,7 +49,7 @@ export class Srm {
 
   constructor(shape: SrmShape, seed: number) {
     this.shape = shape;
-    const rng = createRng(seed);
+    const rng = createRandom(seed);
     const spatial = 2 * shape.embeddingChannels + 1;
     if (shape.branch === "implicit") buildImplicit(this.params, spatial, shape.hidden, rng);
     else buildExplicit(this.params, spatial + semanticChannels(shape.embeddingChannels), shape.hidden, rng);

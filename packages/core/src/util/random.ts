@@ -95,3 +95,19 @@ export function createRandom(seed: number): Random {
   };
   return rng;
 }
+
+/** Samples an index from unnormalised non-negative weights; -1 when all weights are zero. */
+export function sampleIndex(weights: ArrayLike<number>, rng: Random): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) total += weights[i];
+  if (!(total > 0)) return -1;
+  let u = rng.next() * total;
+  let last = -1;
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i] <= 0) continue;
+    last = i;
+    u -= weights[i];
+    if (u < 0) return i;
+  }
+  return last;
+}

@@ -6,13 +6,13 @@
  * matMul, concat and split are slow (each measured 3-10x slower than the path used here).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Rng } from "./rng.ts";
+import type { Random } from "../util/random.ts";
 
 /** Named trainable parameters of one network, in a stable order. */
 export type ParamMap = Map<string, tf.Variable>;
 
 /** He-normal weights (ReLU nets) drawn from our own seeded generator, identical on every backend. */
-export function heNormal(shape: number[], fanIn: number, rng: Rng, gain = Math.SQRT2): tf.Tensor {
+export function heNormal(shape: number[], fanIn: number, rng: Random, gain = Math.SQRT2): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(size);
   const std = gain / Math.sqrt(fanIn);
@@ -34,7 +34,7 @@ export function addConv(
   kernel: 1 | 3,
   cin: number,
   cout: number,
-  rng: Rng,
+  rng: Random,
   gain?: number,
 ): void {
   const fanIn = kernel * kernel * cin;
@@ -50,7 +50,7 @@ export function addDense(
   name: string,
   cin: number,
   cout: number,
-  rng: Rng,
+  rng: Random,
   gain?: number,
 ): void {
   addConv(params, name, 1, cin, cout, rng, gain);

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initTf } from "../tf/backend.ts";
 import { conv3x3, heNormal, linear, neighbourhoods } from "./layers.ts";
-import { createRng } from "./rng.ts";
+import { createRandom } from "../util/random.ts";
 
 beforeAll(async () => {
   await initTf();
@@ -14,7 +14,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 describe("layer primitives", () => {
   it("computes a 3x3 conv and both its gradients exactly like im2col + matMul", () => {
-    const rng = createRng(1);
+    const rng = createRandom(1);
     const x = heNormal([2, 5, 4, 3], 1, rng, 1);
     const w = heNormal([27, 4], 1, rng, 1);
     const dy = heNormal([2, 5, 4, 4], 1, rng, 1);
@@ -29,7 +29,7 @@ describe("layer primitives", () => {
   });
 
   it("differentiates matMul like tf.matMul", () => {
-    const rng = createRng(2);
+    const rng = createRandom(2);
     const a = heNormal([6, 3], 1, rng, 1);
     const b = heNormal([3, 2], 1, rng, 1);
     const [ga, gb] = tf.grads((p, q) => tf.sum(tf.square(linear(p as tf.Tensor2D, q as tf.Tensor2D))))([
