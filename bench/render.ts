@@ -161,7 +161,7 @@ function eventLoop(s: Extract<Section, { kind: "event-loop" }>): string[] {
 }
 
 function training(s: Extract<Section, { kind: "training" }>): string[] {
-  const keys = ["decodeMs", "agentForwardMs", "stateMs", "srmMs", "ppoMs"] as const;
+  const keys = ["decodeMs", "agentForwardMs", "stateMs", "ppoMs"] as const;
   const first = s.runs[0];
   return [
     "## Training time",

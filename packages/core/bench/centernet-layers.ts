@@ -7,11 +7,11 @@
  *        handcrafted learned@tower_0/CenternetHead/c3_upsample/add combined@tower_0/CenternetHead/mul
  */
 import { loadDataset, loadPair, resolveDatasetsRoot } from "../src/datasets/index.ts";
+import { nextOracleClick } from "../src/evaluation/oracle-click.ts";
 import { type BinaryMask, createBinaryMask } from "../src/mask/types.ts";
 import { iou } from "../src/metrics/iou.ts";
 import { openClassicSegmenter } from "../src/models/centernet/classic-encoder.ts";
 import type { Point, PointLabel, PromptableSegmenter } from "../src/models/ports.ts";
-import { nextOracleClick } from "./next-click.ts";
 
 const [tasksArg, limitArg, ...configs] = process.argv.slice(2);
 const tasks = tasksArg.split(",");

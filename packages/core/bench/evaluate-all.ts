@@ -50,10 +50,15 @@ import {
 } from "../src/evaluation/html/index.ts";
 import { obtainPolicy, type PolicySample } from "../src/evaluation/policy-source.ts";
 import { openJsonlWriter, summaryToJson, writeText } from "../src/evaluation/report.ts";
-import { centreClickMethod, perSamMethod } from "../src/evaluation/segmenter-baselines.ts";
+import {
+  centreClickMethod,
+  oracleClicksMethod,
+  perSamMethod,
+} from "../src/evaluation/segmenter-baselines.ts";
 import { BASELINES_REFERENCE, ruleMethods } from "../src/evaluation/suite.ts";
 import { taskPairs } from "../src/evaluation/task-pairs.ts";
 import { createClassicSegmenter } from "../src/models/classic/index.ts";
+import { TRAINING_DEFAULTS } from "../src/pipeline/defaults.ts";
 import { defaultTaskRegistry, type TaskDefinition } from "../src/tasks/registry.ts";
 import { activeTfBackend } from "../src/tf/backend.ts";
 import { renderOnlyGallery, writeTaskHtml } from "./evaluation-html.ts";
@@ -64,10 +69,18 @@ const program = new Command()
   .option("--tasks <list>", "comma-separated tasks", defaultTaskRegistry.names().join(","))
   .option("--train <n>", "training pairs per task (paper: 50)", "50")
   .option("--seed <n>", "split and training seed", "0")
-  .option("--train-epochs <n>", "E, passes over the training set (paper: 50; CPU default 5)", "5")
-  .option("--ppo-epochs <n>", "K, PPO epochs per update (paper: 20; CPU default 10)", "10")
-  .option("--episodes-per-update <n>", "episodes per PPO update (paper: 1; CPU default 10)", "10")
-  .option("--steps <n>", "T, clicks per image (paper: 15)", "15")
+  .option(
+    "--train-epochs <n>",
+    "E, passes over the training set when training",
+    String(TRAINING_DEFAULTS.epochs),
+  )
+  .option("--ppo-epochs <n>", "K, PPO epochs per update when training", String(TRAINING_DEFAULTS.ppoEpochs))
+  .option(
+    "--episodes-per-update <n>",
+    "episodes per PPO update when training",
+    String(TRAINING_DEFAULTS.episodesPerUpdate),
+  )
+  .option("--steps <n>", "T, clicks per image", String(TRAINING_DEFAULTS.steps))
   .option("--sweep <list>", "T values of the mIoU-vs-T table (paper Table 5)", "1,5,10,15,20")
   .option("--max-test <n>", "score at most N test pairs per task (spread evenly over the ids); default all")
   .option(
@@ -209,6 +222,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const perSam = await perSamMethod(segmenter, trainSamples);
   trainSamples.length = 0; // training images are no longer needed: free them before the test loop
 
+  const policyCurves = policy.card.training.curves;
   const initialActor = withInitialActor(policy);
   const base = {
     segmenter: models.segmenter,
@@ -221,6 +235,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     alignSamMethod(policy, { ...base, ablation: "no-srm", name: "AlignSAM w/o SRM" }),
     alignSamMethod(policy, { ...base, steps: 1, name: "AlignSAM w/o MSI (T = 1)" }),
     srmAloneMethod(policy, { ...base }),
+    oracleClicksMethod(models.segmenter, settings.steps + 2),
     centreClickMethod(segmenter),
     perSam,
     ...ruleMethods(task),
@@ -260,7 +275,13 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const compareOn = primary === "mIoU" ? ["mIoU"] : [primary, "mIoU"];
   const rules = mainResults.filter((r) => r.summary.method.startsWith("rule: "));
   const bestRule = rules.reduce((a, b) => (b.summary.metrics.mIoU > a.summary.metrics.mIoU ? b : a));
-  for (const other of ["AlignSAM w/o RL", INITIAL_ACTOR, "centre click", bestRule.summary.method]) {
+  for (const other of [
+    "SRM map alone",
+    "AlignSAM w/o RL",
+    INITIAL_ACTOR,
+    "centre click",
+    bestRule.summary.method,
+  ]) {
     for (const metric of compareOn) {
       if (test.length > 0)
         verdicts.push(
@@ -269,6 +290,9 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     }
   }
 
+  const oracleName = `oracle clicks (${settings.steps + 2})`;
+  const oracleIou = named(oracleName).summary.metrics.mIoU;
+  const curves = policyCurves;
   const ruleChecks = args.ruleCheck ? await checkRules(task, datasetName, dataset.pairs) : [];
   const notes: string[] = [];
   if (task.branch === "explicit" && models.prior !== "none") {
@@ -295,6 +319,16 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     ruleChecks,
     evaluationMs: performance.now() - taskStarted,
     notes,
+    ...(oracleIou > 0
+      ? {
+          oracle: {
+            clicks: settings.steps + 2,
+            method: oracleName,
+            ratio: alignsam.summary.metrics.mIoU / oracleIou,
+          },
+        }
+      : {}),
+    ...(curves ? { curves } : {}),
   };
   await writeText(
     join(jsonDir, `${task.name}.json`),
@@ -337,8 +371,13 @@ async function checkRules(task: TaskDefinition, datasetName: string, all: readon
  * trains three policies per task) saved beside the JSON, appended to the report when present.
  */
 async function branchSection(): Promise<string> {
+  return (await optionalSection("previous-policies.md")) + (await optionalSection("branch-table.md"));
+}
+
+/** A Markdown fragment another bench wrote into the JSON folder, or nothing. */
+async function optionalSection(file: string): Promise<string> {
   try {
-    return `\n${await readFile(join(jsonDir, "branch-table.md"), "utf8")}`;
+    return `\n${await readFile(join(jsonDir, file), "utf8")}`;
   } catch {
     return "";
   }

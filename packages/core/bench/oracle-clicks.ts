@@ -13,13 +13,13 @@ import { parseArgs } from "node:util";
 import { listDatasetTasks, loadDataset, loadPair, resolveDatasetsRoot } from "../src/datasets/index.ts";
 import { findRepositoryRoot } from "../src/datasets/root.ts";
 import { AlignSamError } from "../src/errors.ts";
+import { nextOracleClick } from "../src/evaluation/oracle-click.ts";
 import { type BinaryMask, createBinaryMask } from "../src/mask/types.ts";
 import { iou } from "../src/metrics/iou.ts";
 import { openClassicSegmenter } from "../src/models/centernet/classic-encoder.ts";
 import { type ClassicEncoder, resolveClassicOptions } from "../src/models/classic/index.ts";
 import type { DecodeResult, Point, PointLabel } from "../src/models/ports.ts";
 import { type EncoderRun, renderEncoderComparison } from "./encoder-table.ts";
-import { nextOracleClick } from "./next-click.ts";
 import { type BenchmarkReport, renderReport, type TaskResult } from "./report.ts";
 import { mean, median } from "./stats.ts";
 

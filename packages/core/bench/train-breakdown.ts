@@ -32,7 +32,7 @@ export interface TrainBreakdown {
   readonly fullEpochs: number;
 }
 
-const PER_EPISODE = ["decodeMs", "agentForwardMs", "stateMs", "srmMs", "ppoMs"] as const;
+const PER_EPISODE = ["decodeMs", "agentForwardMs", "stateMs", "ppoMs"] as const;
 
 /** Trains `images` x `epochs` episodes of `task` on the segmenter and reports where the time went. */
 export async function trainBreakdown(options: {
@@ -67,7 +67,8 @@ export async function trainBreakdown(options: {
     decodeMs: recorded.decodeMs ?? 0,
     agentForwardMs: recorded.agentForwardMs ?? 0,
     stateMs: recorded.stateMs ?? 0,
-    srmMs: recorded.srmMs ?? 0,
+    srmFitMs: recorded.srmFitMs ?? 0,
+    curveMs: recorded.curveMs ?? 0,
     ppoMs: recorded.ppoMs ?? 0,
     totalMs: recorded.totalMs ?? 0,
   };
@@ -85,10 +86,17 @@ export async function trainBreakdown(options: {
   const perImageMs = (timings.encodeMs + timings.prepareMs + timings.priorMs) / samples.length;
   // What the per-stage sums do not cover (episode bookkeeping, logging) scales with episodes too.
   const covered =
-    PER_EPISODE.reduce((a, k) => a + timings[k], 0) + timings.encodeMs + timings.prepareMs + timings.priorMs;
+    PER_EPISODE.reduce((a, k) => a + timings[k], 0) +
+    timings.encodeMs +
+    timings.prepareMs +
+    timings.priorMs +
+    timings.srmFitMs;
   const otherPerEpisode = Math.max(0, timings.totalMs - covered) / episodes;
   const fullRunSeconds =
-    (perImageMs * fullImages + (episodeMs + otherPerEpisode) * fullImages * fullEpochs) / 1000;
+    (perImageMs * fullImages +
+      (timings.srmFitMs * fullImages) / samples.length +
+      (episodeMs + otherPerEpisode) * fullImages * fullEpochs) /
+    1000;
   return {
     task: options.task,
     images: samples.length,

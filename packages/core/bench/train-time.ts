@@ -91,7 +91,7 @@ const policy = await trainPolicy(samples, task, {
       lastLog = p.elapsedMs;
       console.log(
         `epoch ${p.epoch}/${p.epochs} episode ${p.episode}/${p.episodes} reward ${p.meanReward.toFixed(2)} ` +
-          `actor ${p.actorLoss.toFixed(3)} critic ${p.criticLoss.toFixed(3)} srm ${p.srmLoss.toFixed(3)} ` +
+          `actor ${p.actorLoss.toFixed(3)} critic ${p.criticLoss.toFixed(3)} ` +
           `${(p.elapsedMs / 1000).toFixed(0)} s`,
       );
     }

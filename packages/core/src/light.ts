@@ -4,5 +4,6 @@
  */
 export * from "./errors.ts";
 export * from "./jobs/index.ts";
+export { PAPER_DEFAULTS, TRAINING_DEFAULTS } from "./pipeline/defaults.ts";
 export * from "./tasks/registry.ts";
 export * from "./util/env-config.ts";

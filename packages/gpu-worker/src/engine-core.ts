@@ -273,11 +273,9 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
           epochs: request.options.episodes,
           ppoEpochs: request.options.ppoEpochs,
           lr: request.options.learningRate,
+          // p.episode counts episodes over the whole run, p.episodes is the run's total.
           onProgress: (p) => {
-            const done = Math.min(p.epochs * p.episodes, (p.epoch - 1) * p.episodes + p.episode);
-            void Promise.resolve(request.onProgress?.(Math.max(0, done), p.epochs * p.episodes)).catch(
-              () => {},
-            );
+            void Promise.resolve(request.onProgress?.(p.episode, p.episodes)).catch(() => {});
           },
         },
       );

@@ -6,16 +6,17 @@ beforeAll(async () => {
   await initTf();
 });
 
-/** A 2 x 2 state with C = 1 plus y_r: [E*M, E, M, y_r] per position. */
+/** A 2 x 2 state with C = 1 plus y_r and |y_r - M|: [E*M, E, M, y_r, gap] per position. */
 function input(mask: number[], srm: number[]): Float32Array {
-  const out = new Float32Array(4 * 4);
-  for (let p = 0; p < 4; p++) out.set([0.3 * mask[p], 0.3, mask[p], srm[p]], p * 4);
+  const out = new Float32Array(4 * 5);
+  for (let p = 0; p < 4; p++)
+    out.set([0.3 * mask[p], 0.3, mask[p], srm[p], Math.abs(srm[p] - mask[p])], p * 5);
   return out;
 }
 
 describe("the actor-critic", () => {
   it("starts a state+srm actor on the cell where the SRM and the mask disagree most", () => {
-    const net = new ActorCritic({ inputChannels: 4, stateSize: 2, gridSide: 2, hidden: 4, seesSrm: true }, 3);
+    const net = new ActorCritic({ inputChannels: 5, stateSize: 2, gridSide: 2, hidden: 4, seesSrm: true }, 3);
     const all = Uint8Array.of(1, 1, 1, 1);
     // Cell 2: mask says background, SRM says foreground; the others agree.
     const { probs } = net.evaluate(input([1, 0, 0, 1], [0.9, 0.1, 0.95, 0.85]), all);
@@ -28,6 +29,16 @@ describe("the actor-critic", () => {
     expect(
       net.evaluate(input([1, 0, 0, 1], [0.9, 0.1, 0.95, 0.85]), Uint8Array.of(1, 1, 0, 1)).probs[2],
     ).toBe(0);
+    net.dispose();
+  });
+
+  it("starts near-uniform with a random (zero) cue read-out", () => {
+    const net = new ActorCritic(
+      { inputChannels: 5, stateSize: 2, gridSide: 2, hidden: 4, seesSrm: true, actorInit: "random" },
+      3,
+    );
+    const { probs } = net.evaluate(input([1, 0, 0, 1], [0.9, 0.1, 0.95, 0.85]), Uint8Array.of(1, 1, 1, 1));
+    for (const p of probs) expect(p).toBeCloseTo(0.25, 1);
     net.dispose();
   });
 

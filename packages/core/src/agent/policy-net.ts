@@ -29,21 +29,27 @@ export interface ActorCriticShape {
   /** Width of the hidden layers. */
   readonly hidden: number;
   /**
-   * The last input channel is the SRM's y_r and the one before it the mask M (agentInput
-   * "state+srm"): the actor then also gets a learned linear read-out of per-cell cues from them.
+   * The last two input channels are the SRM's y_r and the dense disagreement |y_r - M| (pooled), the
+   * one before them the mask M (agentInput "state+srm"): the actor then also gets a learned linear
+   * read-out of per-cell cues from them.
    */
   readonly seesSrm?: boolean;
+  /**
+   * Initial cue read-out: "rule" (weight 1 on the disagreement: "click where a click changes the
+   * mask most") or "random" (zero read-out: the conv trunk alone, the paper's starting point).
+   */
+  readonly actorInit?: "rule" | "random";
 }
 
-/** Cues per cell the "state+srm" actor reads directly: y_r - M, |y_r - M|, |y_r - 1/2|. */
+/** Cues per cell the "state+srm" actor reads directly: y_r - M, dense |y_r - M| pooled, |y_r - 1/2|. */
 const CUES = 3;
 /**
  * Cues enter the read-out multiplied by this: Adam moves a weight by about lr per step whatever the
  * gradient's scale, so the gain lets the cue logits move 10x faster than the trunk's at lr 1e-4.
  */
 const CUE_GAIN = 10;
-/** Initial cue weights: |y_r - M| only (a zero start learned the wrong cues; see cueLogits). */
-const CUE_INIT = [0, 1, 0];
+/** Initial cue weights of the "rule" start: the dense disagreement only. */
+const CUE_RULE = [0, 1, 0];
 
 const MASKED_LOGIT = -1e9;
 
@@ -70,7 +76,8 @@ export class ActorCritic {
     if (shape.seesSrm) {
       // Starts at the rule "click where y_r and M disagree most" (|y_r - M|); PPO tunes it from there.
       addConv(this.params, "actor/cue", 1, CUES, 1, rng, 0);
-      this.params.get("actor/cue/w")?.assign(tf.tensor2d(CUE_INIT, [CUES, 1]));
+      if ((shape.actorInit ?? "rule") === "rule")
+        this.params.get("actor/cue/w")?.assign(tf.tensor2d(CUE_RULE, [CUES, 1]));
     }
   }
 
@@ -102,10 +109,10 @@ export class ActorCritic {
   private cueLogits(states: tf.Tensor4D): tf.Tensor2D {
     const n = states.shape[0];
     const k = this.shape.inputChannels;
-    const m = tf.slice(states, [0, 0, 0, k - 2], [-1, -1, -1, 1]);
-    const y = tf.slice(states, [0, 0, 0, k - 1], [-1, -1, -1, 1]);
-    const d = tf.sub(y, m);
-    const cues = tf.mul(tf.concat([d, tf.abs(d), tf.abs(tf.sub(y, 0.5))], 3), CUE_GAIN) as tf.Tensor4D;
+    const m = tf.slice(states, [0, 0, 0, k - 3], [-1, -1, -1, 1]);
+    const y = tf.slice(states, [0, 0, 0, k - 2], [-1, -1, -1, 1]);
+    const gap = tf.slice(states, [0, 0, 0, k - 1], [-1, -1, -1, 1]);
+    const cues = tf.mul(tf.concat([tf.sub(y, m), gap, tf.abs(tf.sub(y, 0.5))], 3), CUE_GAIN) as tf.Tensor4D;
     const cells = poolBy(cues, this.shape.stateSize / this.shape.gridSide);
     return conv(this.params, "actor/cue", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Embedding } from "../models/ports.ts";
 import {
   agentInputChannels,
-  appendChannel,
+  appendChannels,
   buildState,
   computeFeatureStats,
   maskFromLowRes,
@@ -62,10 +62,10 @@ describe("agent state", () => {
 
   it("appends the SRM map as the last channel of every position for a state+srm agent", () => {
     expect(agentInputChannels(1, "state")).toBe(3);
-    expect(agentInputChannels(1, "state+srm")).toBe(4);
+    expect(agentInputChannels(1, "state+srm")).toBe(5);
     const state = Float32Array.of(1, 2, 3, 4, 5, 6); // 2 positions x 3 channels
-    expect(Array.from(appendChannel(state, Float32Array.of(0.25, 0.75)))).toEqual([
-      1, 2, 3, 0.25, 4, 5, 6, 0.75,
-    ]);
+    expect(Array.from(appendChannels(state, [Float32Array.of(0.25, 0.75), Float32Array.of(0.5, 0)]))).toEqual(
+      [1, 2, 3, 0.25, 0.5, 4, 5, 6, 0.75, 0],
+    );
   });
 });

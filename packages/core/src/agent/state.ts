@@ -41,22 +41,26 @@ export function stateChannels(embeddingChannels: number): number {
   return 2 * embeddingChannels + 1;
 }
 
-/** Channels the actor-critic reads: the state, plus y_r when it sees the SRM's map. */
+/**
+ * Channels the actor-critic reads: the state, plus for "state+srm" the SRM's y_r and the dense
+ * disagreement |y_r - M|, both pooled to R x R.
+ */
 export function agentInputChannels(embeddingChannels: number, input: "state" | "state+srm"): number {
-  return stateChannels(embeddingChannels) + (input === "state+srm" ? 1 : 0);
+  return stateChannels(embeddingChannels) + (input === "state+srm" ? 2 : 0);
 }
 
 /**
- * The agent's input with one extra per-position channel appended (HWC): the SRM's y_r, so the policy
- * can aim at positions where the SRM is sure and the current mask disagrees with it.
+ * The agent's input with extra per-position channels appended (HWC): the SRM's y_r and where it
+ * disagrees with the current mask, so the policy can aim at positions where a click changes the mask.
  */
-export function appendChannel(state: Float32Array, extra: Float32Array): Float32Array {
-  const positions = extra.length;
+export function appendChannels(state: Float32Array, extra: readonly Float32Array[]): Float32Array {
+  const positions = extra[0].length;
   const k = state.length / positions;
-  const out = new Float32Array(positions * (k + 1));
+  const e = extra.length;
+  const out = new Float32Array(positions * (k + e));
   for (let p = 0; p < positions; p++) {
-    out.set(state.subarray(p * k, (p + 1) * k), p * (k + 1));
-    out[p * (k + 1) + k] = extra[p];
+    out.set(state.subarray(p * k, (p + 1) * k), p * (k + e));
+    for (let j = 0; j < e; j++) out[p * (k + e) + k + j] = extra[j][p];
   }
   return out;
 }

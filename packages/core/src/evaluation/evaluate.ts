@@ -25,6 +25,8 @@ export interface SampleInfo {
   readonly id: string;
   /** Class names of the image (coco_mval: the instance's class), for class-prompted tasks. */
   readonly classes?: readonly string[];
+  /** The ground truth, handed only to methods that declare `usesGroundTruth` (oracle clicks). */
+  readonly truth?: BinaryMask | LabelMap;
 }
 
 /** Anything that turns an image into a prediction: a baseline rule, AlignSAM, an ablation. */
@@ -34,6 +36,8 @@ export interface EvaluationMethod {
   /** One line on what it is, for the report. */
   readonly description?: string;
   predict(image: RgbImage, sample: SampleInfo): Promise<Prediction> | Prediction;
+  /** An upper bound that reads the ground truth (oracle clicks); never a method a user can run. */
+  readonly usesGroundTruth?: boolean;
 }
 
 /** A pair after loading: the image and its ground truth. */
@@ -176,7 +180,10 @@ export async function evaluateMany<P extends SampleInfo>(
     const imageRecords: ImageRecord[] = [];
     for (const run of runs) {
       const started = performance.now();
-      const prediction = await run.method.predict(image, sample);
+      const prediction = await run.method.predict(
+        image,
+        run.method.usesGroundTruth ? { ...sample, truth: mask } : sample,
+      );
       const ms = performance.now() - started;
       run.totalMs += ms;
       const result = evaluateImage(prediction.mask, mask, {

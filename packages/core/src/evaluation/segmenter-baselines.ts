@@ -9,8 +9,9 @@ import { computeFeatureStats, FULL_FRAME } from "../agent/state.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
-import type { DecodeResult, Embedding, Point, PromptableSegmenter } from "../models/ports.ts";
+import type { DecodeResult, Embedding, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { EvaluationMethod } from "./evaluate.ts";
+import { nextOracleClick } from "./oracle-click.ts";
 
 /** The candidate the segmenter itself rates best (SAM's highest iou_prediction). */
 export function bestCandidateMask(result: DecodeResult): BinaryMask {
@@ -175,6 +176,48 @@ export async function perSamMethod(
       const embedding = await segmenter.encode(image);
       const point = perSamClick(embedding, target, region);
       return { mask: bestCandidateMask(await segmenter.decode(embedding, { points: [point], labels: [1] })) };
+    },
+  };
+}
+
+/**
+ * The standard interactive-segmentation oracle (oracle-click.ts) driving the same segmenter for
+ * `clicks` clicks: an upper bound on what any automatic prompting of this backend can reach, the
+ * denominator of the report's auto / oracle ratio. It reads the ground truth, so it is a reference,
+ * not a method.
+ */
+export function oracleClicksMethod(
+  segmenter: PromptableSegmenter,
+  clicks: number,
+  name = `oracle clicks (${clicks})`,
+): EvaluationMethod {
+  return {
+    name,
+    description: `${clicks} oracle clicks (centre of the larger error region), segmenter's best candidate`,
+    usesGroundTruth: true,
+    async predict(image, sample) {
+      if (!sample.truth) throw new AlignSamError("INVALID_ARGUMENT", "oracle clicks need the ground truth");
+      const truth: BinaryMask = {
+        width: sample.truth.width,
+        height: sample.truth.height,
+        data: sample.truth.data.map((v) => (v === 1 ? 1 : 0)),
+      };
+      const embedding = await segmenter.encode(image);
+      const points: Point[] = [];
+      const labels: PointLabel[] = [];
+      let mask: BinaryMask = {
+        width: truth.width,
+        height: truth.height,
+        data: new Uint8Array(truth.data.length),
+      };
+      for (let k = 0; k < clicks; k++) {
+        const click = nextOracleClick(mask, truth);
+        if (!click) break;
+        points.push(click.point);
+        labels.push(click.label);
+        mask = bestCandidateMask(await segmenter.decode(embedding, { points, labels }));
+      }
+      return { mask };
     },
   };
 }

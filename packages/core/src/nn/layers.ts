@@ -82,66 +82,89 @@ export const linear = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.G
 }) as any) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * 3 x 3 neighbourhoods, [B, H, W, C] -> [B, H, W, 9C] (zero padded): im2col, the reference that
- * `conv3x3` is tested against. Not used by the nets: its concat and its gradient (a split) are slow
- * on WebAssembly (measured 3x slower training than `conv3x3`).
+ * 3 x 3 neighbourhoods at a dilation (taps `dilation` apart), [B, H, W, C] -> [B, H, W, 9C] (zero
+ * padded): im2col, the reference that `conv3x3` is tested against. Not used by the nets: its concat
+ * and its gradient (a split) are slow on WebAssembly (measured 3x slower training than `conv3x3`).
  */
-export function neighbourhoods(x: tf.Tensor4D): tf.Tensor4D {
+export function neighbourhoods(x: tf.Tensor4D, dilation = 1): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
+  const d = dilation;
   const padded = tf.pad(x, [
     [0, 0],
-    [1, 1],
-    [1, 1],
+    [d, d],
+    [d, d],
     [0, 0],
   ]);
   const slices: tf.Tensor4D[] = [];
-  for (let k = 0; k < 9; k++) slices.push(padded.slice([0, Math.floor(k / 3), k % 3, 0], [n, h, w, c]));
+  for (let k = 0; k < 9; k++)
+    slices.push(padded.slice([0, Math.floor(k / 3) * d, (k % 3) * d, 0], [n, h, w, c]));
   return tf.concat(slices, 3);
 }
 
+type Conv3x3 = (x: tf.Tensor4D, w: tf.Tensor2D) => tf.Tensor4D;
+
 /**
- * 3 x 3 "same" convolution (weights [9C, Cout], im2col order) on the backend's native conv2d, with
- * hand-written gradients that avoid the kernels WebAssembly lacks or runs slowly: the input
- * gradient is a conv2d with the flipped filter, the filter gradient is the correlation of the padded
- * input with the output gradient, computed as one more conv2d with batch and channel axes swapped.
+ * 3 x 3 "same" convolution with taps `dilation` apart (weights [9C, Cout], im2col order) on the
+ * backend's native conv2d, with hand-written gradients: WebAssembly lacks Conv2DBackpropFilter and
+ * tfjs has no gradient for dilations > 1. The input gradient is a "same" conv of dy with the filter
+ * flipped in space and transposed in channels (same dilation); the filter gradient is the correlation
+ * of the padded input with dy, one more conv2d with batch and channel axes swapped and stride
+ * `dilation`, which lands exactly on the 3 x 3 taps.
  */
-export const conv3x3 = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const c = x.shape[3];
-  const cout = w.shape[1];
-  save([x, w]);
-  return {
-    value: tf.conv2d(x, w.reshape([3, 3, c, cout]) as tf.Tensor4D, 1, "same"),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor2D];
-      const ci = xs.shape[3];
-      const co = ws.shape[1];
-      const g = dy as tf.Tensor4D;
-      // dx: a "same" conv of dy with the filter flipped in space and transposed in channels (the
-      // native forward conv2d; WebAssembly's Conv2DBackpropInput is several times slower).
-      const flipped = tf.transpose(
-        tf.reverse(ws.reshape([3, 3, ci, co]), [0, 1]),
-        [0, 1, 3, 2],
-      ) as tf.Tensor4D;
-      const dx = tf.conv2d(g, flipped, 1, "same");
-      const padded = tf.pad(xs, [
-        [0, 0],
-        [1, 1],
-        [1, 1],
-        [0, 0],
-      ]);
-      // dW[ky, kx, i, o] = sum_{b, y, x} xpad[b, y + ky, x + kx, i] * dy[b, y, x, o]
-      const input = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, h+2, w+2, n]
-      const filter = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [h, w, n, co]
-      const dw = tf.conv2d(input, filter, 1, "valid"); // [ci, 3, 3, co]
-      return [dx, tf.transpose(dw, [1, 2, 0, 3]).reshape([9 * ci, co])];
-    },
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: tfjs types customGrad's callback too narrowly
-}) as any) as (x: tf.Tensor4D, w: tf.Tensor2D) => tf.Tensor4D;
+function makeConv3x3(dilation: number): Conv3x3 {
+  const d = dilation;
+  return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const c = x.shape[3];
+    const cout = w.shape[1];
+    save([x, w]);
+    return {
+      value: tf.conv2d(x, w.reshape([3, 3, c, cout]) as tf.Tensor4D, 1, "same", "NHWC", d),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor2D];
+        const ci = xs.shape[3];
+        const co = ws.shape[1];
+        const g = dy as tf.Tensor4D;
+        const flipped = tf.transpose(
+          tf.reverse(ws.reshape([3, 3, ci, co]), [0, 1]),
+          [0, 1, 3, 2],
+        ) as tf.Tensor4D;
+        const dx = tf.conv2d(g, flipped, 1, "same", "NHWC", d);
+        const padded = tf.pad(xs, [
+          [0, 0],
+          [d, d],
+          [d, d],
+          [0, 0],
+        ]);
+        // dW[ky, kx, i, o] = sum_{b, y, x} xpad[b, y + ky d, x + kx d, i] * dy[b, y, x, o]
+        const input = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, h+2d, w+2d, n]
+        const filter = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [h, w, n, co]
+        const dw = tf.conv2d(input, filter, d, "valid"); // [ci, 3, 3, co]
+        return [dx, tf.transpose(dw, [1, 2, 0, 3]).reshape([9 * ci, co])];
+      },
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: tfjs types customGrad's callback too narrowly
+  }) as any) as Conv3x3;
+}
+
+const convByDilation = new Map<number, Conv3x3>();
+
+/** The 3 x 3 conv at `dilation` (1: plain); one differentiable op per dilation, built once. */
+export function dilatedConv3x3(dilation: number): Conv3x3 {
+  let f = convByDilation.get(dilation);
+  if (!f) {
+    f = makeConv3x3(dilation);
+    convByDilation.set(dilation, f);
+  }
+  return f;
+}
+
+/** The plain 3 x 3 "same" convolution (weights [9C, Cout], im2col order). */
+export const conv3x3: Conv3x3 = dilatedConv3x3(1);
 
 /** 3 x 3 conv layer on `conv3x3` (weights [9C, Cout], bias [Cout]). */
-export function conv3(params: ParamMap, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  return tf.add(conv3x3(x, param(params, `${name}/w`) as tf.Tensor2D), param(params, `${name}/b`));
+export function conv3(params: ParamMap, name: string, x: tf.Tensor4D, dilation = 1): tf.Tensor4D {
+  const f = dilatedConv3x3(dilation);
+  return tf.add(f(x, param(params, `${name}/w`) as tf.Tensor2D), param(params, `${name}/b`));
 }
 
 /** Per-position linear map (a 1 x 1 conv; a 3 x 3 one when applied to `neighbourhoods` output). */
@@ -167,6 +190,21 @@ export function dense(params: ParamMap, name: string, x: tf.Tensor2D): tf.Tensor
 /** Average pooling by an integer factor (R -> R / f), for going from state to grid resolution. */
 export function poolBy(x: tf.Tensor4D, factor: number): tf.Tensor4D {
   return factor === 1 ? x : tf.avgPool(x, factor, factor, "valid");
+}
+
+/**
+ * 2 x 2 average pooling (H and W even) as a reshape and a mean: differentiable on every backend
+ * (WebAssembly has no AvgPoolGrad).
+ */
+export function halve(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  return x.reshape([n, h / 2, 2, w / 2, 2, c]).mean([2, 4]) as tf.Tensor4D;
+}
+
+/** Nearest-neighbour 2x upsampling as a broadcast, differentiable on every backend. */
+export function double(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  return tf.mul(x.reshape([n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1])).reshape([n, 2 * h, 2 * w, c]);
 }
 
 /** Disposes every variable of a parameter map. */

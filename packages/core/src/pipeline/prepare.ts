@@ -13,8 +13,8 @@ import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
 import type { Embedding, PromptableSegmenter, VisionLanguagePrior } from "../models/ports.ts";
-import { downsampleMask } from "../srm/loss.ts";
-import { semanticInput } from "../srm/srm.ts";
+import { maskToFrame } from "../srm/loss.ts";
+import { type SrmInput, toHwc } from "../srm/srm.ts";
 import type { Branch, TaskDefinition } from "../tasks/registry.ts";
 import { inferContentRegion } from "./frame.ts";
 
@@ -25,12 +25,10 @@ export interface PreparedImage {
   readonly region: ContentRegion;
   readonly features: ImageFeatures;
   readonly groundTruth?: BinaryMask;
-  /** Ground truth as R x R foreground fractions (the SRM's y'). */
+  /** Ground truth as foreground fractions over the embedding frame (h x w, the SRM's y'). */
   readonly target?: Float32Array;
-  /** Explicit branch: [s_c, M_c] at R x R. */
-  readonly semantic?: Float32Array;
-  /** M_c at R x R (all ones with `prior: "none"`). */
-  readonly similarity?: Float32Array;
+  /** What the SRM reads: E' (HWC, h x w) and, explicit branch, M_c over the frame (ones with `prior: "none"`). */
+  readonly srmInput: SrmInput;
 }
 
 /** What the explicit branch gets its M_c from. */
@@ -93,26 +91,31 @@ export async function prepareImage(args: {
     region = inferContentRegion(probe, image.width, image.height);
   }
   const features = prepareImageFeatures(embedding, args.stats, r, region);
-  let similarity: Float32Array | undefined;
-  let semantic: Float32Array | undefined;
+  const { height: h, width: w, channels: c } = embedding;
+  let prior: Float32Array | undefined;
   if (args.branch === "explicit") {
     if (args.prior === undefined) requirePrior(args.branch, args.prior, "?");
-    if (args.prior === "none" || args.prior === undefined) {
-      similarity = new Float32Array(r * r).fill(1);
-    } else {
+    prior = new Float32Array(h * w).fill(args.prior === "none" || args.prior === undefined ? 1 : 0);
+    if (args.prior !== "none" && args.prior !== undefined) {
+      // M_c over the image, pasted into the frame's content region (outside it: 0, nothing there).
+      const ch = Math.max(1, Math.round(region.fy * h));
+      const cw = Math.max(1, Math.round(region.fx * w));
       const t0 = performance.now();
-      const map = await args.prior.similarity(image, args.texts, { width: r, height: r });
+      const map = await args.prior.similarity(image, args.texts, { width: cw, height: ch });
       args.timings.priorMs += performance.now() - t0;
-      if (map.width !== r || map.height !== r) {
+      if (map.width !== cw || map.height !== ch) {
         throw new AlignSamError(
           "MODEL_MISMATCH",
-          `prior returned a ${map.width}x${map.height} map, asked for ${r}x${r}`,
+          `prior returned a ${map.width}x${map.height} map, asked for ${cw}x${ch}`,
         );
       }
-      similarity = map.data;
+      for (let y = 0; y < ch; y++) prior.set(map.data.subarray(y * cw, (y + 1) * cw), y * w);
     }
-    semantic = semanticInput(features, similarity);
   }
+  const srmInput: SrmInput = {
+    features: toHwc(features.normalized, c, h, w),
+    ...(prior ? { prior } : {}),
+  };
   return {
     id: args.id,
     image,
@@ -120,8 +123,7 @@ export async function prepareImage(args: {
     region,
     features,
     groundTruth: args.mask,
-    target: args.mask ? downsampleMask(args.mask, r) : undefined,
-    semantic,
-    similarity,
+    target: args.mask ? maskToFrame(args.mask, h, w, region) : undefined,
+    srmInput,
   };
 }

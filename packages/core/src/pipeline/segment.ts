@@ -4,7 +4,6 @@
  * best candidate as the answer; the paper's ablations are options.
  */
 import { gridSide } from "../agent/grid.ts";
-import { createRandom } from "../util/random.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask, ProbabilityMask } from "../mask/types.ts";
@@ -12,9 +11,10 @@ import type { PromptableSegmenter } from "../models/ports.ts";
 import { assertCompatible } from "../policy/compat.ts";
 import type { Policy } from "../policy/policy.ts";
 import { initTf } from "../tf/backend.ts";
+import { createRandom } from "../util/random.ts";
 import { ABLATIONS, type Ablation, runEpisode, type TrajectoryStep } from "./environment.ts";
 import { bestCandidate, probabilityFromLowRes } from "./frame.ts";
-import { type PriorChoice, prepareImage, resolveTexts } from "./prepare.ts";
+import { type PreparedImage, type PriorChoice, prepareImage, resolveTexts } from "./prepare.ts";
 
 export interface SegmentOptions {
   readonly segmenter: PromptableSegmenter;
@@ -38,10 +38,10 @@ export interface SegmentOptions {
 export interface SegmentResult {
   readonly mask: BinaryMask;
   readonly probability: ProbabilityMask;
-  /** y_r of the last SRM call, R x R in [0, 1] (empty with the no-srm ablation). */
+  /** y_r over the image's part of the embedding frame (64 x 64 for a square image), in [0, 1]; empty with the no-srm ablation. */
   readonly srmMap: { width: number; height: number; data: Float32Array };
   readonly trajectory: TrajectoryStep[];
-  /** With keepStepMasks: each step's low-res logits and the R x R SRM map that labelled its clicks. */
+  /** With keepStepMasks: each step's low-res logits and the SRM map (as srmMap) that labelled its clicks. */
   readonly stepMasks?: { size: number; logits: Float32Array[]; srmMaps: Float32Array[] };
   readonly timings: { encodeMs: number; decodeMs: number[]; agentMs: number; srmMs: number; totalMs: number };
 }
@@ -115,14 +115,15 @@ export async function segmentImage(
       rng: createRandom(options.seed ?? 0),
       greedy: options.greedy ?? true,
       ablation,
-      srmUpdates: 0,
-      srmLr: card.hyperparameters.srmLr,
       useMaskInput: options.useMaskInput ?? card.hyperparameters.useMaskInput,
+      srmPrompt: card.hyperparameters.srmPrompt,
       keepStepMasks: options.keepStepMasks,
     },
   );
   const best = bestCandidate(ep.final);
-  const r = card.architecture.stateSize;
+  const srmMap = ep.srmMap
+    ? contentOf(ep.srmMap, prepared)
+    : { width: 0, height: 0, data: new Float32Array(0) };
   return {
     mask: ep.final.masks[best],
     probability: probabilityFromLowRes(
@@ -132,12 +133,17 @@ export async function segmentImage(
       image.width,
       image.height,
     ),
-    srmMap: ep.srmMap
-      ? { width: r, height: r, data: ep.srmMap }
-      : { width: 0, height: 0, data: new Float32Array(0) },
+    srmMap,
     trajectory: ep.trajectory,
     ...(options.keepStepMasks
-      ? { stepMasks: { size: ep.final.lowResSize, logits: ep.stepMasks, srmMaps: ep.stepSrmMaps } }
+      ? {
+          stepMasks: {
+            size: ep.final.lowResSize,
+            logits: ep.stepMasks,
+            // y_r depends on the image only: the same map labelled every step's clicks.
+            srmMaps: srmMap.width > 0 ? ep.stepMasks.map(() => srmMap.data) : [],
+          },
+        }
       : {}),
     timings: {
       encodeMs,
@@ -148,4 +154,18 @@ export async function segmentImage(
       totalMs: performance.now() - started,
     },
   };
+}
+
+/** The part of a frame map (h x w over the embedding frame) that shows the image. */
+function contentOf(
+  map: Float32Array,
+  img: PreparedImage,
+): { width: number; height: number; data: Float32Array } {
+  const { width: w, height: h } = img.features;
+  const cw = Math.max(1, Math.round(img.region.fx * w));
+  const ch = Math.max(1, Math.round(img.region.fy * h));
+  if (cw === w && ch === h) return { width: w, height: h, data: map };
+  const data = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) data.set(map.subarray(y * w, y * w + cw), y * cw);
+  return { width: cw, height: ch, data };
 }

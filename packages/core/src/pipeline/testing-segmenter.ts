@@ -6,7 +6,6 @@
  * images: bright blobs on a textured background.
  */
 
-import { createRandom } from "../util/random.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
 import type {
@@ -16,6 +15,7 @@ import type {
   PromptableSegmenter,
   SegmenterInfo,
 } from "../models/ports.ts";
+import { createRandom } from "../util/random.ts";
 
 const SIZE = 32;
 const CHANNELS = 5;

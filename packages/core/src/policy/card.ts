@@ -6,7 +6,11 @@ import { z } from "zod";
 import { GridSpecSchema } from "../agent/grid.ts";
 import { BranchSchema, TaskDefinitionSchema } from "../tasks/registry.ts";
 
-export const POLICY_FORMAT_VERSION = 1;
+/**
+ * 2: dense SRM (an ensemble of cross-fitted members over the embedding frame) and a two-channel SRM
+ * input to the agent. Version-1 folders (10 x 10 SRM) are refused with the command that retrains them.
+ */
+export const POLICY_FORMAT_VERSION = 2;
 
 export const SegmenterRefSchema = z.object({
   backend: z.string(),
@@ -33,11 +37,17 @@ export const ArchitectureSchema = z.object({
   stateScale: z.number().int().positive(),
   hidden: z.number().int().positive(),
   srmHidden: z.number().int().positive(),
+  /** SRM ensemble members (cross-fitting folds). */
+  srmMembers: z.number().int().positive(),
+  /** The embedding frame y_r covers (h, w). */
+  srmSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   /**
-   * What the actor-critic sees: the paper's state s_t ("state", also what cards written before this
-   * field meant), or s_t plus the SRM's map y_r of s_t as one more channel ("state+srm").
+   * What the actor-critic sees: the paper's state s_t ("state"), or s_t plus the SRM's y_r and the
+   * dense disagreement |y_r - M|, pooled ("state+srm").
    */
-  agentInput: z.enum(["state", "state+srm"]).optional(),
+  agentInput: z.enum(["state", "state+srm"]),
+  /** How the actor's cue read-out started: at the disagreement rule, or at zero (paper-like). */
+  actorInit: z.enum(["rule", "random"]),
 });
 export type Architecture = z.infer<typeof ArchitectureSchema>;
 
@@ -50,15 +60,21 @@ export const HyperparametersSchema = z.object({
   gamma: z.number(),
   clip: z.number(),
   entropy: z.number(),
-  srmUpdates: z.number().int().nonnegative(),
   normalizeAdvantages: z.boolean(),
   episodesPerUpdate: z.number().int().positive(),
-  srmSchedule: z.enum(["action", "episode"]),
   useMaskInput: z.boolean(),
-  /** Absent in cards written before the option existed: the paper's reward. */
-  reward: z.enum(["paper", "iou-gain"]).optional(),
+  /** y_r is the decoder's dense mask prompt. */
+  srmPrompt: z.boolean(),
+  reward: z.enum(["paper", "iou-gain"]),
+  /** Supervised SRM fit: augmented copies per image, epoch bound, early-stopping patience, batch. */
+  srmAugment: z.number().int().nonnegative(),
+  srmMaxEpochs: z.number().int().positive(),
+  srmPatience: z.number().int().positive(),
+  srmBatch: z.number().int().positive(),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
+
+const CurvePointSchema = z.object({ update: z.number().int(), episode: z.number().int(), iou: z.number() });
 
 export const PolicyMetricsSchema = z.object({
   split: z.string(),
@@ -87,7 +103,35 @@ export const PolicyCardSchema = z.object({
     episodes: z.number().int().nonnegative(),
     finalMeanReward: z.number(),
     timingsMs: z.record(z.string(), z.number()),
+    /**
+     * Learning curves on held-out images (mean IoU of the greedy agent against PPO updates): the
+     * trained agent's ("rule" start) and, when asked for, a randomly started one; random clicks for scale.
+     */
+    curves: z
+      .object({
+        images: z.number().int(),
+        every: z.number().int(),
+        randomClicks: z.number(),
+        rule: z.array(CurvePointSchema).optional(),
+        random: z.array(CurvePointSchema).optional(),
+      })
+      .optional(),
   }),
+  /** The supervised SRM fit: per member, the kept epoch and its held-out IoU; the out-of-fold IoU. */
+  srmFit: z
+    .object({
+      outOfFoldIou: z.number(),
+      members: z.array(
+        z.object({
+          bestEpoch: z.number().int(),
+          epochsRun: z.number().int(),
+          valIou: z.number(),
+          trainExamples: z.number().int(),
+          valImages: z.number().int(),
+        }),
+      ),
+    })
+    .optional(),
   /** Filled in by the evaluator on the test split. */
   metrics: PolicyMetricsSchema.optional(),
   createdAt: z.iso.datetime(),

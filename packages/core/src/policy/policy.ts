@@ -4,9 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { gridSide } from "../agent/grid.ts";
-import type { ParamMap } from "../nn/layers.ts";
 import { ActorCritic } from "../agent/policy-net.ts";
 import { agentInputChannels, type FeatureStats } from "../agent/state.ts";
+import type { ParamMap } from "../nn/layers.ts";
 import { Srm } from "../srm/srm.ts";
 import type { Architecture, PolicyCard } from "./card.ts";
 
@@ -27,11 +27,12 @@ export function createNetworks(
   const g = gridSide(card.grid);
   const net = new ActorCritic(
     {
-      inputChannels: agentInputChannels(a.embeddingChannels, a.agentInput ?? "state"),
+      inputChannels: agentInputChannels(a.embeddingChannels, a.agentInput),
       stateSize: a.stateSize,
       gridSide: g,
       hidden: a.hidden,
       seesSrm: a.agentInput === "state+srm",
+      actorInit: a.actorInit,
     },
     seed,
   );
@@ -39,9 +40,10 @@ export function createNetworks(
     {
       branch: card.branch,
       embeddingChannels: a.embeddingChannels,
-      stateSize: a.stateSize,
-      gridSide: g,
+      height: a.srmSize[0],
+      width: a.srmSize[1],
       hidden: a.srmHidden,
+      members: a.srmMembers,
     },
     seed + 1,
   );

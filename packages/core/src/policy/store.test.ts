@@ -24,7 +24,7 @@ beforeAll(async () => {
     steps: 3,
     epochs: 1,
     ppoEpochs: 2,
-    srmSchedule: "episode",
+    srmMaxEpochs: 2,
   });
 });
 

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { AlignSamError } from "../errors.ts";
 import type { SegmenterInfo } from "../models/ports.ts";
 import { initTf } from "../tf/backend.ts";
-import { PolicyCardSchema } from "./card.ts";
+import { POLICY_FORMAT_VERSION, PolicyCardSchema } from "./card.ts";
 import { assertCompatible } from "./compat.ts";
 import { createNetworks, makePolicy, type Policy, policyTensors } from "./policy.ts";
 
@@ -128,11 +128,24 @@ export async function loadPolicy(
   const cardBytes = await store.read("card.json");
   if (!cardBytes)
     throw new AlignSamError("POLICY_NOT_FOUND", `no policy at ${uri} (card.json is missing)`, { uri });
-  const parsed = PolicyCardSchema.safeParse(JSON.parse(new TextDecoder().decode(cardBytes)));
+  const raw = JSON.parse(new TextDecoder().decode(cardBytes)) as {
+    formatVersion?: unknown;
+    task?: { name?: unknown };
+  };
+  if (raw.formatVersion !== POLICY_FORMAT_VERSION) {
+    const task = typeof raw.task?.name === "string" ? raw.task.name : "TASK";
+    throw new AlignSamError(
+      "POLICY_INCOMPATIBLE",
+      `policy at ${uri} has format version ${String(raw.formatVersion)}; this build reads version ${POLICY_FORMAT_VERSION} ` +
+        `(dense SRM). Retrain it: npm run alignsam -- train --task ${task} --out <folder> (see policies/README.md)`,
+      { uri, formatVersion: raw.formatVersion, expected: POLICY_FORMAT_VERSION },
+    );
+  }
+  const parsed = PolicyCardSchema.safeParse(raw);
   if (!parsed.success) {
     throw new AlignSamError(
       "POLICY_INCOMPATIBLE",
-      `policy card at ${uri} is not a valid version-1 card: ${parsed.error.message}`,
+      `policy card at ${uri} is not a valid version-${POLICY_FORMAT_VERSION} card: ${parsed.error.message}`,
     );
   }
   const card = parsed.data;

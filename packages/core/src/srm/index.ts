@@ -1,4 +1,5 @@
-export { explicitLogits } from "./explicit.ts";
-export { implicitLogits } from "./implicit.ts";
-export { bceWithLogits, diceLoss, downsampleMask, segmentationLoss } from "./loss.ts";
-export { Srm, type SrmShape, semanticChannels, semanticInput } from "./srm.ts";
+export { augmentOnce, crop, flipHorizontal, photometric } from "./augment.ts";
+export { fitSrm, foldOf, mapIou, type SrmFitResult, type SrmImage } from "./fit.ts";
+export { bceWithLogits, diceLoss, downsampleMask, maskToFrame, segmentationLoss } from "./loss.ts";
+export { buildSrmNet, srmLogits } from "./network.ts";
+export { Srm, type SrmInput, type SrmShape, toHwc } from "./srm.ts";

@@ -1,9 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRandom } from "../util/random.ts";
 import { initTf } from "../tf/backend.ts";
-import { bceWithLogits, diceLoss, downsampleMask, segmentationLoss } from "./loss.ts";
-import { Srm } from "./srm.ts";
+import { bceWithLogits, diceLoss, downsampleMask, maskToFrame, segmentationLoss } from "./loss.ts";
 
 beforeAll(async () => {
   await initTf();
@@ -39,33 +37,12 @@ describe("SRM loss (Dice + BCE)", () => {
   });
 });
 
-describe("SRM", () => {
-  it("learns a per-position target on both branches", () => {
-    const rng = createRandom(5);
-    const c = 2;
-    const r = 4;
-    const state = Float32Array.from({ length: r * r * (2 * c + 1) }, () => rng.normal());
-    const semantic = Float32Array.from({ length: r * r * (c + 1) }, () => rng.next());
-    const target = Float32Array.from({ length: r * r }, (_, i) => (i % 3 === 0 ? 1 : 0));
-    for (const branch of ["implicit", "explicit"] as const) {
-      const srm = new Srm({ branch, embeddingChannels: c, stateSize: r, gridSide: 2, hidden: 8 }, 9);
-      const first = srm.train([state], semantic, target, 1, 1e-2);
-      const last = srm.train([state], semantic, target, 60, 1e-2);
-      expect(last).toBeLessThan(first * 0.7);
-      const yr = srm.predict(state, semantic);
-      expect(yr.length).toBe(r * r);
-      expect(yr[0]).toBeGreaterThan(yr[1]);
-      expect(srm.cellScores(yr).length).toBe(4);
-      srm.dispose();
-    }
-  });
-
-  it("refuses to run the explicit branch without a semantic state", () => {
-    const srm = new Srm(
-      { branch: "explicit", embeddingChannels: 1, stateSize: 2, gridSide: 2, hidden: 4 },
-      1,
-    );
-    expect(() => srm.predict(new Float32Array(12))).toThrow(/semantic/);
-    srm.dispose();
+describe("ground truth over the embedding frame", () => {
+  it("fills the letterbox's content region and leaves the padding background", () => {
+    const mask = { width: 4, height: 2, data: Uint8Array.from([1, 1, 0, 0, 1, 1, 0, 0]) };
+    // A 4 x 4 frame whose top half shows the 4 x 2 image.
+    expect(Array.from(maskToFrame(mask, 4, 4, { fx: 1, fy: 0.5 }))).toEqual([
+      1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
   });
 });

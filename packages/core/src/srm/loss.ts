@@ -36,25 +36,38 @@ export function segmentationLoss(logits: tf.Tensor, target: tf.Tensor): tf.Scala
 }
 
 /**
- * Ground truth downsampled to an R x R map of foreground area fractions (the paper's y'), computed
- * over the same stretch of the image that the action grid uses.
+ * Ground truth as foreground area fractions over a frame of `height` x `width` cells (the paper's
+ * y'), the image occupying the frame's top-left `region` (a letterbox; all of it for a stretch);
+ * cells outside it are background.
  */
+export function maskToFrame(
+  mask: { width: number; height: number; data: Uint8Array },
+  height: number,
+  width: number,
+  region: { fx: number; fy: number } = { fx: 1, fy: 1 },
+): Float32Array {
+  const out = new Float32Array(height * width);
+  const { width: w, height: h, data } = mask;
+  const ch = Math.max(1, Math.round(region.fy * height));
+  const cw = Math.max(1, Math.round(region.fx * width));
+  for (let oy = 0; oy < ch; oy++) {
+    const y0 = Math.floor((oy * h) / ch);
+    const y1 = Math.max(y0 + 1, Math.floor(((oy + 1) * h) / ch));
+    for (let ox = 0; ox < cw; ox++) {
+      const x0 = Math.floor((ox * w) / cw);
+      const x1 = Math.max(x0 + 1, Math.floor(((ox + 1) * w) / cw));
+      let s = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += data[y * w + x] === 1 ? 1 : 0;
+      out[oy * width + ox] = s / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
+}
+
+/** Ground truth as a size x size map of foreground fractions over the whole image. */
 export function downsampleMask(
   mask: { width: number; height: number; data: Uint8Array },
   size: number,
 ): Float32Array {
-  const out = new Float32Array(size * size);
-  const { width: w, height: h, data } = mask;
-  for (let oy = 0; oy < size; oy++) {
-    const y0 = Math.floor((oy * h) / size);
-    const y1 = Math.max(y0 + 1, Math.floor(((oy + 1) * h) / size));
-    for (let ox = 0; ox < size; ox++) {
-      const x0 = Math.floor((ox * w) / size);
-      const x1 = Math.max(x0 + 1, Math.floor(((ox + 1) * w) / size));
-      let s = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += data[y * w + x] === 1 ? 1 : 0;
-      out[oy * size + ox] = s / ((y1 - y0) * (x1 - x0));
-    }
-  }
-  return out;
+  return maskToFrame(mask, size, size);
 }

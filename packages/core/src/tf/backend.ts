@@ -6,10 +6,19 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { ActorCritic } from "../agent/policy-net.ts";
-import { createPpoOptimizer, ppoUpdate } from "../agent/ppo.ts";
 import { AlignSamError } from "../errors.ts";
-import { Srm } from "../srm/srm.ts";
+import {
+  addConv,
+  addDense,
+  conv,
+  conv3,
+  disposeParams,
+  double,
+  globalContext,
+  halve,
+  type ParamMap,
+} from "../nn/layers.ts";
+import { createRandom } from "../util/random.ts";
 
 export const TF_BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
 export type TfBackendName = (typeof TF_BACKENDS)[number];
@@ -99,43 +108,46 @@ async function importOptional(specifier: string): Promise<unknown> {
 }
 
 /**
- * One PPO update of a tiny actor-critic and one SRM step of each branch: every kernel our training
- * needs runs forward and backward. A backend missing a kernel throws here, so selection falls through
- * to the next backend instead of failing mid-training.
+ * One Adam step on a loss that runs every kernel the agent's and the SRM's training use, forward and
+ * backward (the shared primitives of nn/layers.ts: 1 x 1 and dilated 3 x 3 convs, halving, doubling,
+ * global context, attention's transposed matMul; PPO's log-softmax, ratio clipping and one-hot; the
+ * SRM's sigmoid cross-entropy). A backend missing a kernel throws here, so selection falls through to
+ * the next backend instead of failing mid-training.
  */
 export function probeTraining(): void {
-  const shape = { inputChannels: 5, stateSize: 4, gridSide: 2, hidden: 4 };
-  const net = new ActorCritic(shape, 1);
-  const state = Float32Array.from({ length: 4 * 4 * 5 }, (_, i) => Math.sin(i));
-  const available = Uint8Array.from([1, 1, 0, 1]);
-  const transitions = [0, 1].map((action) => ({
-    state,
-    available,
-    action,
-    reward: 1,
-    logProb: -1.2,
-    value: 0,
-  }));
-  const optimizer = createPpoOptimizer(1e-3);
+  const rng = createRandom(1);
+  const params: ParamMap = new Map();
+  addConv(params, "p/reduce", 1, 3, 4, rng);
+  addConv(params, "p/c1", 3, 4, 4, rng);
+  addConv(params, "p/c2", 3, 4, 4, rng);
+  addDense(params, "p/context", 4, 4, rng);
+  const optimizer = tf.train.adam(1e-3);
   try {
-    ppoUpdate(net, optimizer, [{ transitions, bootstrap: 0 }], {
-      gamma: 0.9,
-      clip: 0.2,
-      epochs: 1,
-      entropy: 0.01,
-      normalizeAdvantages: true,
-    });
-    for (const branch of ["implicit", "explicit"] as const) {
-      const srm = new Srm({ branch, embeddingChannels: 2, stateSize: 4, gridSide: 2, hidden: 4 }, 2);
-      try {
-        const semantic = branch === "explicit" ? new Float32Array(4 * 4 * 3).fill(0.5) : undefined;
-        srm.train([state], semantic, new Float32Array(16).fill(1), 1, 1e-3);
-      } finally {
-        srm.dispose();
-      }
-    }
+    const cost = optimizer.minimize(
+      () =>
+        tf.tidy(() => {
+          const x = tf.sin(tf.range(0, 2 * 4 * 4 * 3).reshape([2, 4, 4, 3])) as tf.Tensor4D;
+          let h = tf.relu(conv(params, "p/reduce", x));
+          h = tf.add(h, conv3(params, "p/c1", h));
+          h = double(conv3(params, "p/c2", halve(h), 2));
+          h = globalContext(params, "p/context", h);
+          const flat = h.reshape([2, 16, 4]) as tf.Tensor3D;
+          const att = tf.matMul(tf.softmax(tf.matMul(flat, flat, false, true)), flat);
+          const logits = att.mean(2) as tf.Tensor2D;
+          const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d([1, 3], "int32"), 16)), 1);
+          const ratio = tf.exp(tf.sub(logp, -1));
+          const ppo = tf.neg(tf.minimum(ratio, tf.clipByValue(ratio, 0.8, 1.2))).mean();
+          const z = logits;
+          const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, 0.5)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))).mean();
+          return tf.add(tf.add(ppo, bce), tf.square(tf.sigmoid(z)).mean()) as tf.Scalar;
+        }),
+      true,
+      [...params.values()],
+    );
+    cost?.dataSync();
+    cost?.dispose();
   } finally {
-    net.dispose();
+    disposeParams(params);
     optimizer.dispose();
   }
 }

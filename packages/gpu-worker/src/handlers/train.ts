@@ -14,6 +14,7 @@ import {
   PromotionDecisionSchema,
   splitHeldOut,
   type TaskDefinition,
+  TRAINING_DEFAULTS,
   type TrainMessage,
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
@@ -49,12 +50,16 @@ async function resolveTask(ctx: HandlerContext, msg: TrainMessage): Promise<Task
 
 /**
  * Prompting steps of a training run: what the engine reports (info.steps), else episodes x images x
- * T from the options and the paper's defaults (E = 50, T = 15).
+ * T from the options and the training defaults.
  */
 function trainingSteps(info: Readonly<Record<string, unknown>>, images: number, msg: TrainMessage): number {
   const reported = info.steps ?? info.promptingSteps;
   if (typeof reported === "number" && Number.isInteger(reported) && reported >= 0) return reported;
-  return (msg.options.episodes ?? 50) * images * (msg.options.steps ?? 15);
+  return (
+    (msg.options.episodes ?? TRAINING_DEFAULTS.epochs) *
+    images *
+    (msg.options.steps ?? TRAINING_DEFAULTS.steps)
+  );
 }
 
 export async function handleTrain(

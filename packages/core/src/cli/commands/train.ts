@@ -9,6 +9,7 @@ import { AlignSamError } from "../../errors.ts";
 import { alignSamMethod } from "../../evaluation/alignsam-methods.ts";
 import { evaluate } from "../../evaluation/evaluate.ts";
 import { formatMetric } from "../../evaluation/report.ts";
+import { TRAINING_DEFAULTS as D, PAPER_DEFAULTS } from "../../pipeline/defaults.ts";
 import type { PriorChoice } from "../../pipeline/prepare.ts";
 import { trainPolicy } from "../../pipeline/train.ts";
 import type { PolicyCard } from "../../policy/card.ts";
@@ -39,6 +40,13 @@ interface TrainFlags {
   samManifest?: string;
   clipManifest?: string;
   encoder?: string;
+  actorInit?: string;
+  srmMembers?: string;
+  srmAugment?: string;
+  srmMaxEpochs?: string;
+  curve: string;
+  curveEvery: string;
+  curveRandomInit: boolean;
 }
 
 /** A positive learning-rate flag as `{[key]: value}`, or nothing when the flag is absent. */
@@ -56,6 +64,18 @@ function learningRate(
 }
 
 const REWARDS = ["paper", "iou-gain"] as const;
+const ACTOR_INITS = ["rule", "random"] as const;
+
+function actorInitOption(value: string | undefined): { actorInit?: (typeof ACTOR_INITS)[number] } {
+  if (value === undefined) return {};
+  if (!(ACTOR_INITS as readonly string[]).includes(value)) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `--actor-init must be one of: ${ACTOR_INITS.join(", ")}; got "${value}"`,
+    );
+  }
+  return { actorInit: value as (typeof ACTOR_INITS)[number] };
+}
 
 function rewardOption(value: string | undefined): { reward?: (typeof REWARDS)[number] } {
   if (value === undefined) return {};
@@ -80,16 +100,36 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption("--task <task>", "task to train")
     .option("--data <dir>", "datasets root (default: $ALIGNSAM_DATASETS, else ../shared/datasets)")
     .option("--samples <n>", "training pairs (paper: 50)", "50")
-    .option("--epochs <n>", "E, passes over the training pairs (default: the pipeline's, 50)")
-    .option("--ppo-epochs <n>", "K, PPO epochs per update (default: the pipeline's, 20)")
-    .option("--episodes-per-update <n>", "episodes per PPO update (default: the pipeline's)")
-    .option("--steps <n>", "T, clicks per episode (default: the pipeline's, 15)")
-    .option("--lr <x>", "Adam learning rate of the agent (paper: 1e-4)")
+    .option(
+      "--epochs <n>",
+      `E, passes over the training pairs (default ${D.epochs}; paper ${PAPER_DEFAULTS.epochs})`,
+    )
+    .option("--ppo-epochs <n>", `K, PPO epochs per update (default ${D.ppoEpochs})`)
+    .option("--episodes-per-update <n>", `episodes per PPO update (default ${D.episodesPerUpdate}; paper 1)`)
+    .option("--steps <n>", `T, clicks per episode (default ${D.steps})`)
+    .option("--lr <x>", `Adam learning rate of the agent (default ${D.lr})`)
+    .option(
+      "--actor-init <kind>",
+      "rule (default: start at the fixable-disagreement rule) or random (zero cue read-out)",
+    )
+    .option("--srm-members <n>", `SRM cross-fitting folds = ensemble members (default ${D.srmMembers})`)
+    .option("--srm-augment <n>", `augmented copies per training image for the SRM (default ${D.srmAugment})`)
+    .option(
+      "--srm-max-epochs <n>",
+      `bound on the SRM's supervised epochs per member (default ${D.srmMaxEpochs})`,
+    )
+    .option("--curve <n>", "record learning curves on N held-out pairs (0: none)", "0")
+    .option("--curve-every <n>", "PPO updates between learning-curve points", "10")
+    .option(
+      "--curve-random-init",
+      "also train a randomly started agent on the same SRM maps for its curve",
+      false,
+    )
     .option(
       "--reward <kind>",
       "agent reward: iou-gain (default: the click's gain in mask IoU) or paper (+1/-1 click on foreground)",
     )
-    .option("--srm-lr <x>", "Adam learning rate of the SRM (default: the pipeline's, 1e-3)")
+    .option("--srm-lr <x>", `Adam learning rate of the SRM (default ${D.srmLr})`)
     .option("--seed <n>", "seed of the split and of training", "0")
     .option(
       "--prior <name>",
@@ -118,7 +158,13 @@ export function registerTrainCommand(program: Command): void {
             ...learningRate(flags.lr, "--lr", "lr"),
             ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
             ...rewardOption(flags.reward),
+            ...actorInitOption(flags.actorInit),
+            srmMembers: optionalInt(flags.srmMembers, "--srm-members", 1),
+            srmAugment: optionalInt(flags.srmAugment, "--srm-augment"),
+            srmMaxEpochs: optionalInt(flags.srmMaxEpochs, "--srm-max-epochs", 1),
           };
+          const curveCount = intOption(flags.curve, "--curve");
+          const curveEvery = intOption(flags.curveEvery, "--curve-every", 1);
           const priorFlag = trainPrior(task, flags);
           const out = flags.out ?? defaultPolicyDir(task.name);
           const split = await loadTaskSplit(task, { root: flags.data, samples, seed });
@@ -126,6 +172,9 @@ export function registerTrainCommand(program: Command): void {
           const prior: PriorChoice = task.branch === "explicit" ? (backend.prior ?? "none") : undefined;
           try {
             const trainSamples = await loadSamples(split.train, plain);
+            // Curve images come from the far end of the held-out split, the --eval images from the front.
+            const curveSamples =
+              curveCount > 0 ? await loadSamples(spread([...split.test].reverse(), curveCount), plain) : [];
             let progress: Progress | undefined;
             // Mean reward of the current epoch's episodes so far: one episode's reward is too noisy to read.
             const epochReward = { epoch: 0, sum: 0, count: 0 };
@@ -134,6 +183,18 @@ export function registerTrainCommand(program: Command): void {
               seed,
               ...(prior !== undefined ? { prior } : {}),
               ...hyper,
+              ...(curveSamples.length > 0
+                ? { curve: { samples: curveSamples, every: curveEvery, randomInit: flags.curveRandomInit } }
+                : {}),
+              onPhase: (p) => {
+                if (plain) return;
+                if (p.phase === "encode" && (p.done === p.total || p.done % 25 === 0))
+                  process.stderr.write(`encode ${p.done}/${p.total}\n`);
+                if (p.phase === "srm")
+                  process.stderr.write(
+                    `srm member ${p.member + 1}/${p.members} epoch ${p.epoch} loss ${p.loss.toFixed(3)} held-out IoU ${p.valIou.toFixed(3)}\n`,
+                  );
+              },
               onProgress: (p) => {
                 progress ??= startProgress("train", p.episodes, { plain });
                 if (epochReward.epoch !== p.epoch)

@@ -3,8 +3,8 @@
  * goes at the interior point (maximum distance to the region's edge) of the larger error region,
  * positive if that region is missed foreground, negative if it is wrongly included background.
  */
-import type { BinaryMask } from "../src/mask/types.ts";
-import type { Point, PointLabel } from "../src/models/ports.ts";
+import type { BinaryMask } from "../mask/types.ts";
+import type { Point, PointLabel } from "../models/ports.ts";
 import { squaredDistanceInside } from "./edt.ts";
 
 export interface OracleClick {
