@@ -177,6 +177,21 @@ describe("evaluateMany", () => {
     expect(results.map((r) => r.summary.method)).toEqual(["lookup", "everything"]);
     expect(results[1].records.map((r) => r.metrics.mIoU)).toEqual([0.5, 0.5, 0.5]);
   });
+
+  it("hands the ground truth only to methods that declare they use it (oracles)", async () => {
+    const seen: Record<string, boolean[]> = { plain: [], oracle: [] };
+    const spy = (name: "plain" | "oracle", usesGroundTruth: boolean): EvaluationMethod => ({
+      name,
+      usesGroundTruth,
+      predict: (_image, sample) => {
+        seen[name].push(sample.truth !== undefined);
+        return { mask: sample.truth ? (sample.truth as BinaryMask) : all };
+      },
+    });
+    const results = await evaluateMany([spy("plain", false), spy("oracle", true)], pairs, "blur", { load });
+    expect(seen).toEqual({ plain: [false, false, false], oracle: [true, true, true] });
+    expect(results[1].summary.metrics.mIoU).toBe(1);
+  });
 });
 
 describe("evaluate's default loader", () => {

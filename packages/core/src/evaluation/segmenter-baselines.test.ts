@@ -8,6 +8,7 @@ import { cachingSegmenter } from "./caching-segmenter.ts";
 import {
   centreClickMethod,
   maskToGrid,
+  oracleClicksMethod,
   perSamClick,
   perSamMethod,
   perSamTarget,
@@ -103,6 +104,20 @@ describe("centre click", () => {
     const test = scene(96, { x: 30, y: 30, side: 36 }, 4);
     const { mask } = await centreClickMethod(segmenter).predict(test.image, { id: "c" });
     expect(iou(mask, test.mask)).toBeGreaterThan(0.5);
+  });
+});
+
+describe("oracle clicks", () => {
+  it("finds an off-centre object the centre click misses, and refuses to run without the truth", async () => {
+    const segmenter = createClassicSegmenter({ workingLongSide: 96 });
+    const test = scene(96, { x: 4, y: 60, side: 28 }, 5);
+    const oracle = oracleClicksMethod(segmenter, 5);
+    expect(oracle.usesGroundTruth).toBe(true);
+    const { mask } = await oracle.predict(test.image, { id: "o", truth: test.mask });
+    const centre = (await centreClickMethod(segmenter).predict(test.image, { id: "o" })).mask;
+    expect(iou(mask, test.mask)).toBeGreaterThan(0.7);
+    expect(iou(mask, test.mask)).toBeGreaterThan(iou(centre, test.mask));
+    await expect(oracle.predict(test.image, { id: "o" })).rejects.toThrow(/ground truth/);
   });
 });
 

@@ -79,6 +79,19 @@ describe("policy artifacts", () => {
     await expect(loadPolicy(folder)).rejects.toSatisfy((e) => isAlignSamError(e, "POLICY_INCOMPATIBLE"));
   });
 
+  it("refuses a version-1 policy (10 x 10 SRM) with the command that retrains it", async () => {
+    const folder = path.join(dir, "old");
+    await savePolicy(policy, folder);
+    const card = JSON.parse(await readFile(path.join(folder, "card.json"), "utf8"));
+    await writeFile(path.join(folder, "card.json"), JSON.stringify({ ...card, formatVersion: 1 }));
+    await expect(loadPolicy(folder)).rejects.toSatisfy(
+      (e) =>
+        isAlignSamError(e, "POLICY_INCOMPATIBLE") &&
+        (e as Error).message.includes("format version 1") &&
+        (e as Error).message.includes("alignsam -- train --task blur"),
+    );
+  });
+
   it("round-trips through s3:// (local S3 emulator) and reports a missing prefix as POLICY_NOT_FOUND", async () => {
     const { startFauxqs } = await import("fauxqs");
     const { S3Client } = await import("@aws-sdk/client-s3");
