@@ -38,7 +38,7 @@ export interface EpisodeOptions {
   readonly useMaskInput: boolean;
   /** Give the decoder y_r as its dense mask prompt (when the previous logits do not take its place). */
   readonly srmPrompt?: boolean;
-  /** Training reward (default "iou-gain"). */
+  /** Training reward (trainPolicy passes its setting; see TRAINING_DEFAULTS). */
   readonly reward?: RewardKind;
   /** y_r to use instead of the SRM's own prediction (training: the out-of-fold map of this image). */
   readonly srmMap?: Float32Array;
@@ -188,6 +188,49 @@ function agentObservation(
   return appendChannels(state, [poolMap(img.features, y), poolMap(img.features, gap)]);
 }
 
+type Prompt = Omit<TrajectoryStep, "step" | "reward">;
+
+/** P_0: the SRM's most and least confident positions; without the SRM two random cells, positive. */
+function initialPrompts(
+  img: PreparedImage,
+  frame: Frame,
+  yr: Float32Array | undefined,
+  o: EpisodeOptions,
+): Prompt[] {
+  if (yr) {
+    const content = frame.content();
+    const values = content.map((p) => yr[p]);
+    const hi = content[argExtreme(values, 1)];
+    const lo = content[argExtreme(values, -1)];
+    const out: Prompt[] = [{ cell: -1, point: frame.point(hi), label: 1, score: yr[hi] }];
+    if (lo !== hi) out.push({ cell: -1, point: frame.point(lo), label: 0, score: yr[lo] });
+    return out;
+  }
+  const n = gridSide(o.grid) ** 2;
+  const a = o.rng.int(n);
+  const b = (a + 1 + o.rng.int(n - 1)) % n;
+  return [a, b].map((c) => ({
+    cell: c,
+    point: cellCenter(o.grid, c, img.image.width, img.image.height),
+    label: 1,
+    score: 1,
+  }));
+}
+
+/** The next cell: a uniform pick (no-RL ablation), pi's argmax (greedy inference) or a sample of pi. */
+function chooseCell(
+  net: ActorCritic,
+  input: Float32Array,
+  available: Uint8Array,
+  o: EpisodeOptions,
+): { action: number; logProb: number; value: number } {
+  if (o.ablation === "no-rl") return { action: sampleIndex(available, o.rng), logProb: 0, value: 0 };
+  const ev = net.evaluate(input, available);
+  let action = o.mode === "infer" && o.greedy ? argExtreme(ev.probs, 1) : sampleIndex(ev.probs, o.rng);
+  if (action < 0 || available[action] === 0) action = sampleIndex(available, o.rng);
+  return { action, logProb: Math.log(Math.max(ev.probs[action], 1e-12)), value: ev.value };
+}
+
 export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptions): Promise<EpisodeResult> {
   const n = gridSide(o.grid) ** 2;
   const useSrm = o.ablation !== "no-srm";
@@ -219,20 +262,7 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   // y_r depends on the image only: one SRM call per episode labels every click.
   const yr = useSrm ? (o.srmMap ?? timed("srmMs", () => deps.srm.predict(img.srmInput))) : undefined;
 
-  // P_0: the SRM's most and least confident positions; without the SRM two random cells, positive.
-  if (yr) {
-    const content = frame.content();
-    const values = content.map((p) => yr[p]);
-    const hi = content[argExtreme(values, 1)];
-    const lo = content[argExtreme(values, -1)];
-    addPoint(0, -1, frame.point(hi), 1, yr[hi]);
-    if (lo !== hi) addPoint(0, -1, frame.point(lo), 0, yr[lo]);
-  } else {
-    const { width, height } = img.image;
-    const a = o.rng.int(n);
-    const b = (a + 1 + o.rng.int(n - 1)) % n;
-    for (const c of [a, b]) addPoint(0, c, cellCenter(o.grid, c, width, height), 1, 1);
-  }
+  for (const p of initialPrompts(img, frame, yr, o)) addPoint(0, p.cell, p.point, p.label, p.score);
 
   // The SRM map as the decoder's dense mask prompt (SAM's mask_input), unless the previous step's
   // logits take that place (useMaskInput).
@@ -249,8 +279,7 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   };
   // IoU of the current (full-size, binary) mask with the ground truth, for the "iou-gain" reward:
   // the very number the evaluation scores, not a proxy on a coarse grid.
-  const iouGain =
-    o.mode === "train" && (o.reward ?? "iou-gain") === "iou-gain" && img.groundTruth !== undefined;
+  const iouGain = o.mode === "train" && o.reward === "iou-gain" && img.groundTruth !== undefined;
   let currentIou = 0;
   const stepMasks: Float32Array[] = [];
   /** M at the frame resolution and the state s_t after a decode. */
@@ -279,18 +308,7 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
     const iouBefore = currentIou;
     const available = availableCells(o.grid, clicked);
     const input = observe();
-    let action: number;
-    let logProb = 0;
-    let value = 0;
-    if (o.ablation === "no-rl") {
-      action = sampleIndex(available, o.rng);
-    } else {
-      const ev = timed("agentMs", () => deps.net.evaluate(input, available));
-      action = o.mode === "infer" && o.greedy ? argExtreme(ev.probs, 1) : sampleIndex(ev.probs, o.rng);
-      if (action < 0 || available[action] === 0) action = sampleIndex(available, o.rng);
-      logProb = Math.log(Math.max(ev.probs[action], 1e-12));
-      value = ev.value;
-    }
+    const { action, logProb, value } = timed("agentMs", () => chooseCell(deps.net, input, available, o));
     let point = cellCenter(o.grid, action, width, height);
     let label: PointLabel = 1;
     let score = 1;

@@ -4,7 +4,11 @@ import { augmentOnce, crop, flipHorizontal, photometric } from "./augment.ts";
 
 /** 3 x 2 image whose red channel is the pixel index; mask marks the left column. */
 const sample = {
-  image: { width: 3, height: 2, data: Uint8Array.from([0, 9, 9, 1, 9, 9, 2, 9, 9, 3, 9, 9, 4, 9, 9, 5, 9, 9]) },
+  image: {
+    width: 3,
+    height: 2,
+    data: Uint8Array.from([0, 9, 9, 1, 9, 9, 2, 9, 9, 3, 9, 9, 4, 9, 9, 5, 9, 9]),
+  },
   mask: { width: 3, height: 2, data: Uint8Array.from([1, 0, 0, 1, 0, 0]) },
 };
 

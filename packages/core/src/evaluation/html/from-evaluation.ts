@@ -65,6 +65,16 @@ export const savedTaskEvaluationSchema = z.object({
   ),
   evaluationMs: z.number(),
   notes: z.array(z.string()),
+  oracle: z.object({ clicks: z.number(), method: z.string(), ratio: num }).optional(),
+  curves: z
+    .object({
+      images: z.number(),
+      every: z.number(),
+      randomClicks: num,
+      rule: z.array(z.object({ update: z.number(), episode: z.number(), iou: z.number() })).optional(),
+      random: z.array(z.object({ update: z.number(), episode: z.number(), iou: z.number() })).optional(),
+    })
+    .optional(),
 });
 export type SavedTaskEvaluation = z.infer<typeof savedTaskEvaluationSchema>;
 
@@ -120,6 +130,13 @@ export interface TaskEvaluationLike {
     readonly images: number;
   }[];
   readonly notes: readonly string[];
+  readonly oracle?: { readonly clicks: number; readonly method: string; readonly ratio: number | null };
+  readonly curves?: {
+    readonly images: number;
+    readonly randomClicks: number | null;
+    readonly rule?: readonly { readonly update: number; readonly iou: number }[];
+    readonly random?: readonly { readonly update: number; readonly iou: number }[];
+  };
 }
 
 /** Per-image records of one method with the nulls (NaN) dropped from their metrics. */
@@ -200,7 +217,22 @@ export function sectionFromTaskEvaluation(
         `E = ${p.epochs} epochs, T = ${p.steps}, ${p.episodes} episodes, training ${(p.trainingMs / 60_000).toFixed(1)} min; prior: ${p.prior}.`,
     );
   }
+  if (t.oracle && typeof t.oracle.ratio === "number") {
+    facts.push(
+      `Auto / oracle: AlignSAM reaches ${t.oracle.ratio.toFixed(2)} of the mIoU of ${t.oracle.clicks} oracle clicks on the same images and backend.`,
+    );
+  }
   const perClass = perClassOf(t);
+  const curves = t.curves
+    ? {
+        images: t.curves.images,
+        randomClicks: t.curves.randomClicks ?? Number.NaN,
+        series: [
+          { name: "agent started at the rule", points: t.curves.rule ?? [] },
+          { name: "agent started at random", points: t.curves.random ?? [] },
+        ].filter((x) => x.points.length > 0),
+      }
+    : undefined;
   const summary = (name: string) => t.summaries.find((s) => s.method === name)?.metrics.mIoU;
   const sweepReferences = ["centre click", "AlignSAM w/o RL"].flatMap((name) => {
     const v = summary(name);
@@ -227,6 +259,7 @@ export function sectionFromTaskEvaluation(
     verdicts: t.verdicts,
     notes: t.notes,
     ...(perClass ? { perClass } : {}),
+    ...(curves ? { curves } : {}),
   };
 }
 

@@ -122,6 +122,24 @@ function sweepFigure(section: TaskSection, index: number): string {
   return `<figure data-section="sweep">${svg}<figcaption>mIoU after T clicks (paper Table 5): one greedy episode per image, mask read after each step.</figcaption>${table}</figure>`;
 }
 
+function curveFigure(section: TaskSection, index: number): string {
+  const c = section.curves;
+  if (!c || c.series.length === 0) return "";
+  const svg = lineChartSvg({
+    id: `curve-${index}`,
+    title: `${section.task}: held-out mean IoU against PPO updates`,
+    xLabel: "PPO updates",
+    yLabel: "mean IoU (%)",
+    series: c.series.map((x) => ({
+      name: x.name,
+      points: x.points.map((p) => ({ x: p.update, y: 100 * p.iou })),
+    })),
+    references: Number.isFinite(c.randomClicks) ? [{ name: "random clicks", y: 100 * c.randomClicks }] : [],
+    yDomain: [0, 100],
+  });
+  return `<figure data-section="curve">${svg}<figcaption>Learning curve recorded while training the policy: greedy agent on ${c.images} held-out images.</figcaption></figure>`;
+}
+
 function histogramFigure(section: TaskSection, index: number): string {
   const values = section.perImage.map((r) => r.metrics.mIoU).filter((v): v is number => Number.isFinite(v));
   const svg = histogramSvg({
@@ -150,7 +168,9 @@ function taskHtml(section: TaskSection, index: number, regenerate?: string): str
   }
   parts.push(perClassTable(section));
   parts.push(floorsTable(section));
-  parts.push(`<div class="plots">${sweepFigure(section, index)}${histogramFigure(section, index)}</div>`);
+  parts.push(
+    `<div class="plots">${sweepFigure(section, index)}${curveFigure(section, index)}${histogramFigure(section, index)}</div>`,
+  );
   parts.push(
     galleryHtml(
       section.gallery.cases,

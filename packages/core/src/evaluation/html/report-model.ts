@@ -99,6 +99,15 @@ export interface TaskSection {
   readonly notes: readonly string[];
   /** Per-class means of one metric (class-prompted tasks such as voc); absent otherwise. */
   readonly perClass?: PerClassTable;
+  /** Held-out mean IoU (fraction) against PPO updates, per actor start, and random clicks for scale. */
+  readonly curves?: {
+    readonly images: number;
+    readonly randomClicks: number;
+    readonly series: readonly {
+      readonly name: string;
+      readonly points: readonly { readonly update: number; readonly iou: number }[];
+    }[];
+  };
 }
 
 /** Rows are classes, columns methods; values in the metric's raw units, null = n/a. */
