@@ -33,6 +33,7 @@ import {
   resolveDatasetsRoot,
   splitTrainTest,
 } from "../packages/core/src/datasets/index.ts";
+import { openPolicyModels } from "../packages/core/src/evaluation/policy-source.ts";
 import { decodeImage } from "../packages/core/src/image/decode.ts";
 import type { RgbImage } from "../packages/core/src/image/types.ts";
 import { createClassicSegmenter } from "../packages/core/src/models/classic/index.ts";
@@ -40,6 +41,7 @@ import { embeddingBytes } from "../packages/core/src/models/embedding-cache.ts";
 import { createOnnxSamSegmenter } from "../packages/core/src/models/onnx-sam/index.ts";
 import type { PromptableSegmenter } from "../packages/core/src/models/ports.ts";
 import { trainPolicy } from "../packages/core/src/pipeline/train.ts";
+import { PolicyCardSchema } from "../packages/core/src/policy/card.ts";
 import type { Policy } from "../packages/core/src/policy/policy.ts";
 import { loadPolicy } from "../packages/core/src/policy/store.ts";
 import { defaultTaskRegistry } from "../packages/core/src/tasks/registry.ts";
@@ -148,17 +150,23 @@ function runJsonScript(script: string, scriptArgs: string[], env: Record<string,
   });
 }
 
+/** A task's policy and the segmenter it runs on (its card's encoder). */
+type ModelsFor = (task: string) => Promise<{ policy: Policy; segmenter: PromptableSegmenter }>;
+
 async function stagesFor(
   images: readonly TestImage[],
-  policyFor: (task: string) => Promise<Policy>,
-  segmenter: PromptableSegmenter,
+  modelsFor: ModelsFor,
   repeats: number,
 ): Promise<ImageStages[]> {
   const rows: ImageStages[] = [];
-  // Warm-up (JIT, tfjs kernels, policy load): not counted.
-  await timeImage(images[0].id, images[0].bytes, await policyFor(images[0].task), segmenter);
+  // Warm-up of every task's models (JIT, tfjs kernels, policy load, CenterNet): not counted.
+  for (const task of new Set(images.map((i) => i.task))) {
+    const first = images.find((i) => i.task === task)!;
+    const m = await modelsFor(task);
+    await timeImage(first.id, first.bytes, m.policy, m.segmenter);
+  }
   for (const img of images) {
-    const policy = await policyFor(img.task);
+    const { policy, segmenter } = await modelsFor(img.task);
     for (let r = 0; r < repeats; r++)
       rows.push(await timeImage(`${img.task}/${img.id}`, img.bytes, policy, segmenter));
   }
@@ -209,25 +217,29 @@ if (only.has("per-image")) {
   if (images.length === 0) sections.push(skipNoData("Per-image breakdown, classic backend"));
   else {
     progress(`per-image breakdown, classic, ${images.length} images x ${SIZE.repeats}`);
-    const segmenter = createClassicSegmenter();
-    const policies = new Map<string, Policy>();
-    const policyFor = async (task: string) => {
-      let p = policies.get(task);
-      if (!p) {
-        p = await loadPolicy(join(ROOT, "policies", task), { segmenterInfo: segmenter.info });
-        policies.set(task, p);
+    const handcrafted = createClassicSegmenter();
+    const loaded = new Map<string, { policy: Policy; segmenter: PromptableSegmenter }>();
+    // Each shipped policy runs on the encoder its card names (saliency and glass: combined).
+    const modelsFor = async (task: string) => {
+      let m = loaded.get(task);
+      if (!m) {
+        const dir = join(ROOT, "policies", task);
+        const card = PolicyCardSchema.parse(JSON.parse(await readFile(join(dir, "card.json"), "utf8")));
+        const { segmenter } = await openPolicyModels(defaultTaskRegistry.get(task), card, handcrafted);
+        m = { policy: await loadPolicy(dir, { segmenterInfo: segmenter.info }), segmenter };
+        loaded.set(task, m);
       }
-      return p;
+      return m;
     };
-    const rows = await stagesFor(images, policyFor, segmenter, SIZE.repeats);
+    const rows = await stagesFor(images, modelsFor, SIZE.repeats);
     sections.push({
       kind: "stages",
       title: "Per-image breakdown, classic backend",
       command,
-      backend: "classic-v1 (shipped policies)",
+      backend: "classic-v1, shipped policies (blur: handcrafted encoder; saliency, glass: combined)",
       rows,
     });
-    for (const p of policies.values()) p.dispose();
+    for (const m of loaded.values()) m.policy.dispose();
   }
 }
 
@@ -248,7 +260,7 @@ if (only.has("onnx")) {
         samples.push({ id: i.id, image, mask });
       }
       const policy = await trainPolicy(samples, task, { segmenter, seed: 1, epochs: 1, prior: "none" });
-      const rows = await stagesFor(own, async () => policy, segmenter, SIZE.repeats);
+      const rows = await stagesFor(own, async () => ({ policy, segmenter }), SIZE.repeats);
       const prompt = {
         points: [
           { x: own[0].image.width * 0.4, y: own[0].image.height * 0.5 },

@@ -14,6 +14,7 @@ import { computeFeatureStats } from "../agent/state.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
+import { iou } from "../metrics/iou.ts";
 import type { Embedding, PromptableSegmenter } from "../models/ports.ts";
 import {
   type Hyperparameters,
@@ -302,15 +303,7 @@ async function heldOutIou(
       useMaskInput: hp.useMaskInput,
       srmPrompt: hp.srmPrompt,
     });
-    const m = ep.final.masks[bestCandidate(ep.final)].data;
-    const gt = img.groundTruth!.data;
-    let inter = 0;
-    let union = 0;
-    for (let i = 0; i < m.length; i++) {
-      inter += m[i] & gt[i];
-      union += m[i] | gt[i];
-    }
-    sum += union === 0 ? 1 : inter / union;
+    sum += iou(ep.final.masks[bestCandidate(ep.final)], img.groundTruth!);
   }
   return sum / Math.max(1, images.length);
 }
