@@ -86,8 +86,9 @@ describe("createCoreEngine's embedding cache", () => {
     const counter = { encodes: 0 };
     const engine = createCoreEngine({ segmenter: countingClassic(counter), embeddingCacheBytes });
     const image = discImage(96, 72);
+    // blur's bundled policy runs on the handcrafted encoder, i.e. on this counting segmenter.
     const request = {
-      task: resolveTaskDefinition(defaultTaskRegistry, "saliency", null),
+      task: resolveTaskDefinition(defaultTaskRegistry, "blur", null),
       image,
       policy: null,
       greedy: true,
