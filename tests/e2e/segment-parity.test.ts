@@ -3,7 +3,7 @@
  * worker process) is byte-for-byte the mask `segmentImage` of @alignsam/core computes in this process
  * from the same image with the same stored policy, greedy and seeded-sampled alike.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,11 +14,13 @@ import {
 } from "@alignsam/core/light";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { openPolicyModels } from "../../packages/core/src/evaluation/policy-source.ts";
 import { decodeImage } from "../../packages/core/src/image/decode.ts";
 import { encodeMaskPng } from "../../packages/core/src/mask/png.ts";
 import { encodeRle } from "../../packages/core/src/mask/rle.ts";
 import { createClassicSegmenter } from "../../packages/core/src/models/classic/segmenter.ts";
 import { segmentImage } from "../../packages/core/src/pipeline/index.ts";
+import { PolicyCardSchema } from "../../packages/core/src/policy/card.ts";
 import { loadPolicy } from "../../packages/core/src/policy/index.ts";
 import { sceneFixture } from "./fixtures.ts";
 import {
@@ -106,7 +108,9 @@ describe("segment job parity with the core pipeline", () => {
     expect(job.error).toBeUndefined();
     expect(job.state).toBe("succeeded");
 
-    const segmenter = createClassicSegmenter();
+    // The service trains on the encoder of the policy it starts from (saliency: combined); run the same.
+    const card = PolicyCardSchema.parse(JSON.parse(await readFile(join(policyDir, "card.json"), "utf8")));
+    const { segmenter } = await openPolicyModels(card.task, card, createClassicSegmenter());
     const policy = await loadPolicy(policyDir, { segmenterInfo: segmenter.info });
     const local = await segmentImage(await decodeImage(image), policy, {
       segmenter,

@@ -273,6 +273,8 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
           epochs: request.options.episodes,
           ppoEpochs: request.options.ppoEpochs,
           lr: request.options.learningRate,
+          srmMaxEpochs: request.options.srmMaxEpochs,
+          srmAugment: request.options.srmAugment,
           // p.episode counts episodes over the whole run, p.episodes is the run's total.
           onProgress: (p) => {
             void Promise.resolve(request.onProgress?.(p.episode, p.episodes)).catch(() => {});

@@ -102,8 +102,12 @@ export const TrainOptionsSchema = z.object({
   steps: z.int().min(1).max(64).optional(),
   /** K: PPO epochs after each episode (paper 20). */
   ppoEpochs: z.int().min(1).max(200).optional(),
-  /** Adam learning rate of agent and SRM (paper 1e-4). */
+  /** Adam learning rate of the agent (paper 1e-4). */
   learningRate: z.number().positive().max(1).optional(),
+  /** Bound on the SRM's supervised epochs per cross-fitting member (TRAINING_DEFAULTS.srmMaxEpochs). */
+  srmMaxEpochs: z.int().min(1).max(500).optional(),
+  /** Augmented copies per training image for the SRM (TRAINING_DEFAULTS.srmAugment). */
+  srmAugment: z.int().min(0).max(16).optional(),
   seed: z.int().min(0).default(0),
 });
 export type TrainOptions = z.infer<typeof TrainOptionsSchema>;
