@@ -95,7 +95,7 @@ export function computeFeatureStats(embeddings: readonly Embedding[]): FeatureSt
 }
 
 /** Integer source range [lo, hi) of output cell i when `n` source cells are split into `out` parts. */
-function span(i: number, out: number, n: number): [number, number] {
+export function span(i: number, out: number, n: number): [number, number] {
   const lo = Math.floor((i * n) / out);
   const hi = Math.max(lo + 1, Math.floor(((i + 1) * n) / out));
   return [Math.min(lo, n - 1), Math.min(hi, n)];

@@ -16,7 +16,7 @@ import {
 import type { ActorCritic } from "../agent/policy-net.ts";
 import type { Transition } from "../agent/ppo.ts";
 import { clickReward, iouGainReward, type RewardKind } from "../agent/reward.ts";
-import { appendChannels, buildState, maskFromLowRes, poolMap, stateChannels } from "../agent/state.ts";
+import { appendChannels, buildState, maskFromLowRes, poolMap, span, stateChannels } from "../agent/state.ts";
 import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { Srm } from "../srm/srm.ts";
 import { type Random, sampleIndex } from "../util/random.ts";
@@ -134,12 +134,8 @@ class Frame {
   cell(grid: GridSpec, cell: number): number[] {
     const g = gridSide(grid);
     const { row, col } = cellRowCol(grid, cell);
-    const span = (i: number, n: number) => [
-      Math.floor((i * n) / g),
-      Math.max(Math.floor((i * n) / g) + 1, Math.floor(((i + 1) * n) / g)),
-    ];
-    const [y0, y1] = span(row, this.ch);
-    const [x0, x1] = span(col, this.cw);
+    const [y0, y1] = span(row, g, this.ch);
+    const [x0, x1] = span(col, g, this.cw);
     const out: number[] = [];
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out.push(y * this.w + x);
     return out;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initTf } from "../tf/backend.ts";
-import { bceWithLogits, diceLoss, downsampleMask, maskToFrame, segmentationLoss } from "./loss.ts";
+import { bceWithLogits, diceLoss, maskToFrame, segmentationLoss } from "./loss.ts";
 
 beforeAll(async () => {
   await initTf();
@@ -33,7 +33,7 @@ describe("SRM loss (Dice + BCE)", () => {
   it("downsamples ground truth to foreground fractions", () => {
     const mask = { width: 4, height: 2, data: Uint8Array.from([1, 1, 0, 1, 1, 0, 0, 0]) };
     // 2 x 2 blocks of 2 x 1 pixels: [1,1] [0,1] / [1,0] [0,0]
-    expect(Array.from(downsampleMask(mask, 2))).toEqual([1, 0.5, 0.5, 0]);
+    expect(Array.from(maskToFrame(mask, 2, 2))).toEqual([1, 0.5, 0.5, 0]);
   });
 });
 

@@ -63,11 +63,3 @@ export function maskToFrame(
   }
   return out;
 }
-
-/** Ground truth as a size x size map of foreground fractions over the whole image. */
-export function downsampleMask(
-  mask: { width: number; height: number; data: Uint8Array },
-  size: number,
-): Float32Array {
-  return maskToFrame(mask, size, size);
-}
