@@ -53,6 +53,13 @@ const SUITE = HAVE_CHROMIUM
   ? "playground page in Chromium"
   : `playground page in Chromium — skipped: no Chromium at ${CHROMIUM} (set ALIGNSAM_CHROMIUM)`;
 
+// Say why in the run's output too, not only in the skipped suite's title.
+if (!HAVE_CHROMIUM) {
+  console.warn(
+    `browser tests skipped: no Chromium at ${CHROMIUM}. Install Debian's (apt-get install chromium) or set ALIGNSAM_CHROMIUM.`,
+  );
+}
+
 describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
   let e2e: E2eStack;
   let browser: Browser;
@@ -60,6 +67,7 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
   let page: Page;
   let offsite: string[];
   const pageErrors: string[] = [];
+  const notFound: string[] = [];
   let apiUrl: string;
 
   const shot = (name: string, fullPage = true) =>
@@ -82,6 +90,9 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
     offsite = await confineTo(context, new URL(apiUrl).origin);
     page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(String(err)));
+    page.on("response", (r) => {
+      if (r.status() === 404) notFound.push(r.url());
+    });
     page.on("console", (msg) => {
       if (msg.type() === "error") pageErrors.push(msg.text());
     });
@@ -95,6 +106,8 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
   it("loads the page and its tasks from the API, with nothing fetched off-site", async () => {
     const res = await page.goto(apiUrl);
     expect(res?.status()).toBe(200);
+    // The page names its own (inline) icon, so no browser asks for /favicon.ico and gets a 404.
+    expect(await page.locator('link[rel="icon"]').getAttribute("href")).toBe("data:,");
     expect(res?.headers()["content-security-policy"]).toContain("default-src 'self'");
     await expect.poll(() => page.locator("#task option").count()).toBeGreaterThan(1);
     const tasks = (await (await fetch(`${apiUrl}/v1/tasks`)).json()) as { tasks: Array<{ name: string }> };
@@ -314,6 +327,7 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
     await expect.poll(() => page.locator("#task option").count()).toBeGreaterThan(1);
     expect(await page.locator("#error").isVisible()).toBe(false);
     expect(offsite).toEqual([]);
+    expect(notFound).toEqual([]);
     // The only console errors allowed are the browser's notes of the 415, 401 and 429 above.
     expect(pageErrors.filter((e) => !/status of 4(15|01|29)/.test(e))).toEqual([]);
   });

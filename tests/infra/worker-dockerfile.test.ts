@@ -6,6 +6,7 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const dockerfile = readFileSync(join(ROOT, "infra/worker/Dockerfile"), "utf8");
 const rootPackage = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
+  allowScripts: Record<string, boolean>;
 };
 
 function arg(name: string): string | undefined {
@@ -22,8 +23,20 @@ describe("infra/worker/Dockerfile", () => {
     expect(arg("NODE_VERSION")).toBe(pinned);
   });
 
-  it("installs onnxruntime-node's CUDA 12 binaries with npm ci", () => {
-    expect(dockerfile).toMatch(/^RUN npm ci .*--onnxruntime-node-install=cuda12/m);
+  it("installs onnxruntime-node's CUDA 12 binaries after npm ci (allowScripts denies its postinstall)", () => {
+    expect(dockerfile).toMatch(
+      /^RUN npm ci .*\n.*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/m,
+    );
+    expect(existsSync(join(ROOT, "node_modules/onnxruntime-node/script/install.js"))).toBe(true);
+  });
+
+  it("keeps onnxruntime-node's CUDA download out of CPU installs and every other install script in", () => {
+    expect(rootPackage.allowScripts).toEqual({
+      "core-js": true,
+      node: true,
+      "onnxruntime-node": false,
+      protobufjs: true,
+    });
   });
 
   it("runs the worker's main module, which exists", () => {
