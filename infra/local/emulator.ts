@@ -7,8 +7,14 @@
  * persistence into them) around `buildApp()`, and listens on 127.0.0.1. The store and persistence
  * classes are not in the package's export map, so they are loaded from its dist folder by path; the
  * interfaces below name the few members used (fauxqs 2.4's `dist/app.js` startFauxqs is the model).
+ *
+ * One behaviour is brought closer to what a worker needs: fauxqs keeps waiting on a long poll whose
+ * client hung up (a worker aborts its poll when it stops) and would then take a message for that dead
+ * connection, hiding it for a whole visibility timeout. Here such a poll takes nothing.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, mkdirSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildApp } from "fauxqs";
@@ -66,6 +72,25 @@ async function loadInternal<T>(dist: string, file: string, name: string): Promis
   return value as T;
 }
 
+interface QueueClass {
+  prototype: { dequeue(...args: unknown[]): unknown[] };
+}
+/** The request being handled, so a dequeue can see whether its client is still there. */
+const currentRequest = new AsyncLocalStorage<IncomingMessage>();
+let dequeueGuarded = false;
+
+/** Make `SqsQueue.dequeue` return nothing when the ReceiveMessage calling it lost its client. */
+async function guardAbandonedPolls(): Promise<void> {
+  if (dequeueGuarded) return;
+  const SqsQueue = await loadInternal<QueueClass>(fauxqsDist(), "sqs/sqsStore.js", "SqsQueue");
+  const dequeue = SqsQueue.prototype.dequeue;
+  SqsQueue.prototype.dequeue = function (this: unknown, ...args: unknown[]) {
+    if (currentRequest.getStore()?.socket?.destroyed) return [];
+    return dequeue.apply(this, args);
+  };
+  dequeueGuarded = true;
+}
+
 /** Start the emulator on 127.0.0.1, restoring and persisting state under `dataDir` when given. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
@@ -90,12 +115,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stores.s3Store.persistence = manager;
     for (const queue of stores.sqsStore.allQueues()) queue.persistence = manager;
   }
+  await guardAbandonedPolls();
   const app = buildApp({
     logger: false,
     defaultRegion: options.region,
     // The classes are fauxqs's own (loaded from its dist), so the shapes match what buildApp expects.
     ...(stores ? { stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>["stores"] } : {}),
   });
+  app.addHook("onRequest", (request, _reply, done) => currentRequest.run(request.raw, done));
   if (persistence) {
     const manager = persistence;
     app.addHook("preClose", async () => manager.close());

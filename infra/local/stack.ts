@@ -7,21 +7,30 @@
  * With `dataDir` the emulator (fauxqs 2.4, SQLite) keeps buckets, objects, queues and messages
  * across restarts, and the bucket and queues are created idempotently; without it, state is in
  * memory and a restart starts empty.
+ *
+ * Workers are supervised: one that dies of a signal or a non-zero exit is logged with how it died and
+ * restarted with backoff, until it crashes more often than `restart` allows (crash-policy.ts). The API
+ * and workers run with exit-with-parent.ts preloaded, so they never outlive the process that
+ * started them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { INPUT_TTL_SECONDS_DEFAULT } from "../input-expiry.ts";
+import { crashTracker, describeExit, type RestartPolicy } from "./crash-policy.ts";
 import { startEmulator } from "./emulator.ts";
+import { janitorIntervalMs, startInputJanitor } from "./input-janitor.ts";
 import { ensureStackResources } from "./resources.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WORKER_ENTRY = resolve(REPO_ROOT, "packages/gpu-worker/src/main.ts");
 const API_ENTRY = resolve(REPO_ROOT, "packages/api/src/entry/node.ts");
+const EXIT_WITH_PARENT = pathToFileURL(resolve(REPO_ROOT, "infra/local/exit-with-parent.ts")).href;
 
 /**
  * Tenant of API requests without an Authorization header on the local stack, so curl examples and
@@ -70,6 +79,22 @@ export interface LocalStackOptions {
    * the bucket, its objects, the queues and their messages back. @default in memory
    */
   dataDir?: string;
+  /**
+   * Restart workers that die of a signal or a non-zero exit (one that exits 0 stopped on purpose);
+   * false: never. @default the crash-policy.ts defaults (5 restarts in 60 s, backoff from 500 ms)
+   */
+  restart?: RestartPolicy | false;
+  /** Called when a worker crashed more often than `restart` allows and is left down. */
+  onGiveUp?: (worker: string, reason: string) => void;
+  /**
+   * Uploaded inputs (`tenants/<t>/inputs/`) older than this are deleted by the janitor; 0: never.
+   * @default 86400 (INPUT_TTL_SECONDS_DEFAULT, as on AWS)
+   */
+  inputTtlSeconds?: number;
+  /** ms between janitor sweeps. @default a quarter of the TTL, between 1 s and 10 min */
+  janitorIntervalMs?: number;
+  /** ms to wait after SIGTERM before SIGKILL when stopping. @default 15000 */
+  killAfterMs?: number;
 }
 
 export interface ChildHandle {
@@ -92,8 +117,9 @@ export interface LocalStack {
   readonly dataDir: string | undefined;
   /** Environment a process needs to reach this stack (what workers and the API get). */
   readonly env: Record<string, string>;
+  /** Every worker process started, restarts included (a restart keeps its worker's name). */
   readonly workers: ChildHandle[];
-  /** Start one more worker; resolves once it is consuming. */
+  /** Start one more (supervised) worker; resolves once it is consuming. */
   startWorker(extraEnv?: Record<string, string>): Promise<ChildHandle>;
   /** Stop children (SIGTERM, then SIGKILL after a grace period) and close the emulator. */
   stop(): Promise<void>;
@@ -197,6 +223,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     s3.destroy();
   }
   const { queueUrl, dlqUrl } = resources;
+  const inputTtlSeconds = options.inputTtlSeconds ?? INPUT_TTL_SECONDS_DEFAULT;
+  const janitorS3 = inputTtlSeconds > 0 ? emulatorClients({ region, endpoint }).s3 : undefined;
+  const janitor =
+    janitorS3 &&
+    startInputJanitor(janitorS3, {
+      bucket,
+      ttlSeconds: inputTtlSeconds,
+      intervalMs: options.janitorIntervalMs ?? janitorIntervalMs(inputTtlSeconds),
+      log,
+    });
   const env: Record<string, string> = {
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
@@ -211,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ALIGNSAM_MAX_RECEIVES: String(options.maxReceives ?? 3),
   };
   log(
-    `[stack] emulator ${endpoint} (${emulator.dataDir ? `state in ${emulator.dataDir}` : "in memory"})  bucket ${bucket}  queue ${queueUrl}  dlq ${dlqUrl}`,
+    `[stack] emulator ${endpoint} (${emulator.dataDir ? `state in ${emulator.dataDir}` : "in memory"})  bucket ${bucket}  queue ${queueUrl}  dlq ${dlqUrl}  inputs kept ${inputTtlSeconds > 0 ? `${inputTtlSeconds} s` : "forever"}`,
   );
 
   const children: ChildHandle[] = [];
@@ -227,7 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   ) => {
     const colour = COLOURS[children.length % COLOURS.length];
     const prefix = process.stdout.isTTY ? `\u001b[${colour}m[${name}]\u001b[0m` : `[${name}]`;
-    const child = spawn(node, [entry], {
+    const child = spawn(node, ["--import", EXIT_WITH_PARENT, entry], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, ...childEnv },
       stdio: ["ignore", "pipe", "pipe"],
@@ -259,30 +295,81 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return { handle, isReady };
   };
 
+  let stopping = false;
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const spawnWorker = (name: string, workerEnv: Record<string, string>) => {
+    const spawned = spawnChild(name, WORKER_ENTRY, workerEnv, (line) => line.includes('"msg":"consuming"'));
+    workers.push(spawned.handle);
+    return spawned;
+  };
+  /** Watch a worker: log an unexpected death, restart it with backoff, or give up loudly. */
+  const supervise = (
+    name: string,
+    workerEnv: Record<string, string>,
+    child: ChildProcess,
+    crashes: ReturnType<typeof crashTracker> | undefined,
+  ) => {
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      const how = describeExit(code, signal);
+      if (code === 0) {
+        log(`[stack] ${name} (pid ${child.pid}) exited cleanly; not restarted`);
+        return;
+      }
+      if (!crashes) {
+        log(`[stack] ${name} (pid ${child.pid}) died: ${how}; restarts are off`);
+        return;
+      }
+      const verdict = crashes.record(Date.now());
+      if (verdict.action === "give-up") {
+        const reason = `${name} crashed ${verdict.crashesInWindow} times within ${crashes.windowMs / 1000} s (last: ${how})`;
+        log(`[stack] GIVING UP on ${reason}; it stays down, its log lines above say why`);
+        options.onGiveUp?.(name, reason);
+        return;
+      }
+      log(
+        `[stack] ${name} (pid ${child.pid}) died: ${how}; restart ${verdict.crashesInWindow}/${crashes.maxRestarts} in ${verdict.delayMs} ms`,
+      );
+      const timer = setTimeout(() => {
+        restartTimers.delete(timer);
+        if (stopping) return;
+        const { handle, isReady } = spawnWorker(name, workerEnv);
+        supervise(name, workerEnv, handle.child, crashes);
+        isReady.then(
+          () => log(`[stack] ${name} restarted (pid ${handle.child.pid})`),
+          (e: Error) => log(`[stack] ${name} restart failed: ${e.message}`),
+        );
+      }, verdict.delayMs);
+      restartTimers.add(timer);
+    });
+  };
+
   let workerCount = 0;
   const startWorker = async (extraEnv: Record<string, string> = {}) => {
     const name = `worker-${++workerCount}`;
-    const { handle, isReady } = spawnChild(
-      name,
-      WORKER_ENTRY,
-      { ALIGNSAM_WORKER_ID: name, ...options.workerEnv, ...extraEnv },
-      (line) => line.includes('"msg":"consuming"'),
-    );
-    workers.push(handle);
+    const workerEnv = { ALIGNSAM_WORKER_ID: name, ...options.workerEnv, ...extraEnv };
+    const { handle, isReady } = spawnWorker(name, workerEnv);
     await isReady;
+    const crashes = options.restart === false ? undefined : crashTracker(options.restart);
+    supervise(name, workerEnv, handle.child, crashes);
     return handle;
   };
 
   const stop = async () => {
+    stopping = true;
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
     await Promise.all(
       children.map(async (c) => {
         if (c.child.exitCode !== null || c.child.signalCode !== null) return;
         c.child.kill("SIGTERM");
-        const timer = setTimeout(() => c.child.kill("SIGKILL"), 15_000);
+        const timer = setTimeout(() => c.child.kill("SIGKILL"), options.killAfterMs ?? 15_000);
         await c.exited;
         clearTimeout(timer);
       }),
     );
+    await janitor?.stop();
+    janitorS3?.destroy();
     await emulator.close();
     log("[stack] stopped");
   };
@@ -294,7 +381,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!existsSync(API_ENTRY)) throw new Error(`the API entry ${API_ENTRY} does not exist yet`);
       const port = options.apiPort === 0 ? await freePort() : (options.apiPort ?? 3000);
       apiUrl = `http://127.0.0.1:${port}`;
-      const { isReady } = spawnChild(
+      const { handle, isReady } = spawnChild(
         "api",
         API_ENTRY,
         {
@@ -309,6 +396,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
         () => false,
       );
+      handle.child.once("exit", (code, signal) => {
+        if (!stopping)
+          log(`[stack] api (pid ${handle.child.pid}) died: ${describeExit(code, signal)}; not restarted`);
+      });
       await Promise.race([isReady, waitForPort(port, readyTimeoutMs)]);
     }
     const count = options.workers ?? Number(process.env.ALIGNSAM_WORKERS ?? 1);

@@ -1,14 +1,15 @@
 /**
  * The queue consumer: sqs-consumer long-polls the jobs queue, runs up to `concurrency` messages at
  * once, and extends their visibility every `heartbeatSeconds` while a job runs. `stop()` (wired to
- * SIGTERM by main.ts) stops polling, waits up to the grace period for in-flight jobs, and releases
- * whatever is still running (visibility 0) so another worker takes it at once.
+ * SIGTERM by main.ts) aborts the pending long poll, waits up to the grace period for in-flight jobs,
+ * and releases whatever is still running (visibility 0) so another worker takes it at once.
  */
 
 import { defaultTaskRegistry, JobMessageSchema, type TaskRegistry } from "@alignsam/core/light";
 import {
   ChangeMessageVisibilityCommand,
   type Message,
+  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -62,6 +63,7 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
     callbackSecret: config.callbackSecret,
     faultHoldFirstAttemptMs: config.faultHoldFirstAttemptMs,
     maxTrainImages: config.maxTrainImages,
+    imageLimits: { maxPixels: config.maxImagePixels, maxLongSide: config.workingImageSide },
     workerId: config.workerId,
     now: () => new Date(),
     async enqueue(message) {
@@ -73,10 +75,11 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
   };
   const inFlight = new Map<string, Message>();
   const poison = new Set<string>();
+  const polls = new AbortController();
 
   const consumer = Consumer.create({
     queueUrl: config.queueUrl,
-    sqs,
+    sqs: abortableReceives(sqs, polls.signal),
     useQueueUrlAsEndpoint: false,
     batchSize: config.concurrency,
     visibilityTimeout: config.visibilityTimeoutSeconds,
@@ -104,12 +107,14 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
       }
     },
   });
-  consumer.on("error", (e) =>
+  consumer.on("error", (e) => {
+    // The long poll that stop() aborts is expected to fail.
+    if (polls.signal.aborted && /abort/i.test(e.message)) return;
     // A heartbeat racing the delete of a finished message is harmless.
-    /visibility timeout change/.test(e.message)
-      ? log.info("heartbeat after completion ignored", { error: e.message })
-      : log.error("queue error", { error: e.message }),
-  );
+    if (/visibility timeout change/.test(e.message)) {
+      log.info("heartbeat after completion ignored", { error: e.message });
+    } else log.error("queue error", { error: e.message });
+  });
   consumer.on("processing_error", (e, m) =>
     log.warn("message left for redelivery", {
       messageId: m.MessageId,
@@ -127,10 +132,12 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
       log.info("consuming", { queueUrl: config.queueUrl, concurrency: config.concurrency });
     },
     async stop() {
-      // Stop polling, but let the pending long poll return: a poll abandoned mid-wait can still
-      // take a message on the server side, which would then stay invisible for a whole timeout.
-      // Messages it brings are handled (or released below) like any other in-flight message.
+      // Stop polling and abort the pending long poll, so shutdown does not wait up to
+      // waitTimeSeconds. The price: a message the server hands to the aborted poll at that moment
+      // stays invisible until its visibility timeout, then comes back (at-least-once holds; its
+      // receive count rises by one). Deletes and heartbeats of in-flight jobs are not aborted.
       consumer.stop();
+      polls.abort();
       const before = inFlight.size;
       const deadline = Date.now() + Math.max(config.shutdownGraceSeconds, config.waitTimeSeconds + 2) * 1000;
       while ((consumer.status.isPolling || inFlight.size > 0) && Date.now() < deadline) {
@@ -153,6 +160,21 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
       return { finished, released: left.length };
     },
   };
+}
+
+/**
+ * The client as sqs-consumer sees it: ReceiveMessage calls carry `signal`, every other call (deletes,
+ * heartbeats) is the client's own. (sqs-consumer's `stop({ abort: true })` would abort those too,
+ * failing the delete of a job that finishes during the grace period.)
+ */
+function abortableReceives(sqs: SQSClient, signal: AbortSignal): SQSClient {
+  const send = sqs.send.bind(sqs) as (command: unknown, options?: object) => Promise<unknown>;
+  const wrapped = Object.create(sqs) as SQSClient;
+  Object.defineProperty(wrapped, "send", {
+    value: (command: unknown, options?: object) =>
+      send(command, command instanceof ReceiveMessageCommand ? { ...options, abortSignal: signal } : options),
+  });
+  return wrapped;
 }
 
 /** The job id of a raw message body, for log lines about messages that failed before dispatch. */
