@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeWorkerConfig, loadWorkerConfig } from "./config.ts";
+import { DEFAULT_MAX_PIXELS, DEFAULT_WORKING_LONG_SIDE } from "./core.ts";
 
 const minimal = {
   ALIGNSAM_BUCKET: "alignsam-local",
@@ -18,6 +19,15 @@ describe("worker configuration", () => {
       maxReceives: 5,
       faultHoldFirstAttemptMs: 0,
     });
+  });
+
+  it("defaults the image limits to core's (25 MP, 2048 px) and refuses a working side below SAM's 1024", () => {
+    const c = loadWorkerConfig(minimal);
+    expect([c.maxImagePixels, c.workingImageSide]).toEqual([DEFAULT_MAX_PIXELS, DEFAULT_WORKING_LONG_SIDE]);
+    expect(loadWorkerConfig({ ...minimal, ALIGNSAM_MAX_IMAGE_PIXELS: "16000000" }).maxImagePixels).toBe(16e6);
+    expect(() => loadWorkerConfig({ ...minimal, ALIGNSAM_WORKING_IMAGE_SIDE: "512" })).toThrow(
+      /ALIGNSAM_WORKING_IMAGE_SIDE/,
+    );
   });
 
   it("masks the callback secret when printed", () => {

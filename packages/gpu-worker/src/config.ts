@@ -44,6 +44,16 @@ export const WorkerConfigSchema = z
     /** Largest labelled set a train job loads into memory; bigger sets are refused. @default 500 */
     maxTrainImages: z.coerce.number().int().min(2).max(100_000).default(500),
     /**
+     * Largest image a job decodes, in pixels (from the header, before decoding): core's
+     * DEFAULT_MAX_PIXELS and the API's default, one environment variable for both. @default 25_000_000
+     */
+    maxImagePixels: z.coerce.number().int().positive().default(25_000_000),
+    /**
+     * Long side, in px, jobs decode images to (larger ones shrink while decoding, and results are
+     * scaled back to the input's size): bounds a job's pixel memory. At least SAM's 1024. @default 2048
+     */
+    workingImageSide: z.coerce.number().int().min(1024).max(8192).default(2048),
+    /**
      * MiB of image embeddings kept across jobs (keyed by pixels and model), so an image segmented
      * again, or an evaluation re-run, skips the encoder; 0 turns the cache off. @default 256
      */
@@ -75,6 +85,8 @@ export const WORKER_ENV = {
   shutdownGraceSeconds: "ALIGNSAM_SHUTDOWN_GRACE_SECONDS",
   callbackSecret: "ALIGNSAM_CALLBACK_SECRET",
   maxTrainImages: "ALIGNSAM_MAX_TRAIN_IMAGES",
+  maxImagePixels: "ALIGNSAM_MAX_IMAGE_PIXELS",
+  workingImageSide: "ALIGNSAM_WORKING_IMAGE_SIDE",
   embeddingCacheMb: "ALIGNSAM_EMBEDDING_CACHE_MB",
   workerId: "ALIGNSAM_WORKER_ID",
   faultHoldFirstAttemptMs: "ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS",

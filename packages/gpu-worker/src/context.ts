@@ -5,6 +5,7 @@
 import type { JobMessageInput, TaskRegistry } from "@alignsam/core/light";
 import type { Engine } from "./engine.ts";
 import type { Storage } from "./storage.ts";
+import type { ImageLimits } from "./working-image.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -32,6 +33,8 @@ export interface HandlerContext {
   /** Fault injection: ms to hold a job after it is marked running, on its first receive. */
   readonly faultHoldFirstAttemptMs?: number;
   readonly maxTrainImages?: number;
+  /** Pixel limit and working size of decoded images. @default DEFAULT_IMAGE_LIMITS */
+  readonly imageLimits?: ImageLimits;
   /** This worker's id (ALIGNSAM_WORKER_ID), recorded in shard done markers. */
   readonly workerId?: string;
   now(): Date;

@@ -3,9 +3,15 @@
  * the layout of the local datasets folder): listing them into pairs and loading them.
  */
 import { AlignSamError, datasetPrefix, type EvaluationItem, KEY_SEGMENT_PATTERN } from "@alignsam/core/light";
-import { decodeBinaryMaskPng, decodeImage } from "./core.ts";
+import { decodeBinaryMaskPng } from "./core.ts";
 import type { LabelledImage } from "./engine.ts";
 import type { Storage } from "./storage.ts";
+import {
+  DEFAULT_IMAGE_LIMITS,
+  decodeForJob,
+  type ImageLimits,
+  labelsAtWorkingSize,
+} from "./working-image.ts";
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -35,12 +41,13 @@ export async function listLabelled(
   return items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Read and decode one labelled image. */
+/** Read and decode one labelled image, at the working size (./working-image.ts). */
 export async function loadLabelled(
   storage: Storage,
   tenant: string,
   datasetId: string,
   item: EvaluationItem,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<LabelledImage> {
   const root = datasetPrefix(tenant, datasetId);
   const [imageBytes, maskBytes] = await Promise.all([
@@ -57,13 +64,13 @@ export async function loadLabelled(
       },
     );
   }
-  const image = await decodeImage(imageBytes);
-  const mask = await decodeBinaryMaskPng(maskBytes);
-  if (mask.width !== image.width || mask.height !== image.height) {
+  const working = await decodeForJob(imageBytes, limits);
+  const mask = await decodeBinaryMaskPng(maskBytes, { maxPixels: limits.maxPixels });
+  if (mask.width !== working.originalWidth || mask.height !== working.originalHeight) {
     throw new AlignSamError(
       "DATASET_MISMATCH",
-      `mask of "${item.id}" is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}`,
+      `mask of "${item.id}" is ${mask.width}x${mask.height} but its image is ${working.originalWidth}x${working.originalHeight}`,
     );
   }
-  return { id: item.id, image, mask };
+  return { id: item.id, image: working.image, mask: labelsAtWorkingSize(mask, working) };
 }

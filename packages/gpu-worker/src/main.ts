@@ -4,12 +4,14 @@
  */
 import { describeWorkerConfig, loadWorkerConfig } from "./config.ts";
 import { jsonLogger } from "./context.ts";
+import { configureImageCodec } from "./core.ts";
 import { createCoreEngine } from "./engine-core.ts";
 import { createWorker } from "./worker.ts";
 
 const config = loadWorkerConfig(process.env);
 const log = jsonLogger({ worker: config.workerId });
-log.info("starting", { config: describeWorkerConfig(config) });
+const codec = configureImageCodec({ concurrentJobs: config.concurrency });
+log.info("starting", { config: describeWorkerConfig(config), imageCodecThreads: codec.threads });
 const worker = createWorker(config, {
   engine: createCoreEngine({ embeddingCacheBytes: config.embeddingCacheMb * 1024 * 1024 }),
   log,

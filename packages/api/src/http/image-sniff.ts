@@ -1,7 +1,8 @@
 /**
  * Identify an uploaded image by its magic bytes and check its container structure, without decoding
  * pixels: the API stays free of native image libraries, yet refuses SVG, other formats and truncated
- * files before anything is stored. The worker decodes for real (core's decodeImage).
+ * files before anything is stored. The worker decodes for real (core's decodeWorkingImage), under the
+ * same pixel limit (config.ts maxImagePixels, 25 MP by default).
  */
 import { AlignSamError } from "@alignsam/core/light";
 
@@ -124,7 +125,7 @@ function describeUnknown(bytes: Uint8Array): string {
  * maxPixels.
  *
  * @example
- * const { contentType } = sniffImage(bytes, { maxPixels: 40e6 });
+ * const { contentType } = sniffImage(bytes, { maxPixels: 25e6 });
  */
 export function sniffImage(bytes: Uint8Array, options: { maxPixels: number }): SniffedImage {
   if (bytes.length === 0) throw new AlignSamError("IMAGE_EMPTY", "the uploaded image is empty");

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlignSamError } from "../errors.ts";
-import { decodeImage, readImageFile } from "./decode.ts";
+import {
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_WORKING_LONG_SIDE,
+  decodeImage,
+  decodeWorkingImage,
+  readImageFile,
+  workingImageSize,
+} from "./decode.ts";
 import { craftPng } from "./png-fixture.ts";
 
 const W = 64;
@@ -156,14 +163,89 @@ describe("decodeImage", () => {
     const e = await codeOf(decodeImage(bomb));
     expect(e.code).toBe("IMAGE_TOO_LARGE");
     expect(e.message).toContain("900000000");
-    expect(e.message).toContain("40000000");
-    expect(e.details).toMatchObject({ width: 30000, height: 30000, maxPixels: 40_000_000 });
+    expect(e.message).toContain(String(DEFAULT_MAX_PIXELS));
+    expect(e.details).toMatchObject({ width: 30000, height: 30000, maxPixels: DEFAULT_MAX_PIXELS });
   });
 
   it("honours a custom maxPixels", async () => {
     const png = await sharp(gradient(), rawInput).png().toBuffer();
     expect((await codeOf(decodeImage(png, { maxPixels: W * H - 1 }))).code).toBe("IMAGE_TOO_LARGE");
     expect((await decodeImage(png, { maxPixels: W * H })).width).toBe(W);
+  });
+});
+
+describe("decodeWorkingImage", () => {
+  it("refuses more than 25 MP by default: a 24 MP camera frame passes the header check, 6300x6300 does not", async () => {
+    expect(DEFAULT_MAX_PIXELS).toBe(25_000_000);
+    const idat = new Uint8Array([0x78, 0x9c, 0x03, 0x00]);
+    const e = await codeOf(decodeWorkingImage(craftPng({ width: 6300, height: 6300, idat })));
+    expect(e.code).toBe("IMAGE_TOO_LARGE");
+    // 6000x4000 is within the limit: it gets past the header to the (deliberately broken) pixels.
+    expect((await codeOf(decodeWorkingImage(craftPng({ width: 6000, height: 4000, idat })))).code).toBe(
+      "IMAGE_DECODE",
+    );
+  });
+
+  it("decodes an image that fits to exactly decodeImage's pixels (PNG, JPEG, EXIF-rotated JPEG)", async () => {
+    for (const bytes of [
+      await sharp(gradient(), rawInput).png().toBuffer(),
+      await sharp(gradient(), rawInput).jpeg({ quality: 90 }).toBuffer(),
+      await sharp(gradient(), rawInput).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+    ]) {
+      const full = await decodeImage(bytes);
+      const working = await decodeWorkingImage(bytes, { maxLongSide: W });
+      expect(working.scaled).toBe(false);
+      expect([working.originalWidth, working.originalHeight]).toEqual([full.width, full.height]);
+      expect([working.image.width, working.image.height]).toEqual([full.width, full.height]);
+      expect(Buffer.from(working.image.data).equals(Buffer.from(full.data))).toBe(true);
+    }
+  });
+
+  it("shrinks a large PNG while decoding to the working long side, reporting the input's size", async () => {
+    // 6000x3000: left half red, right half blue; 54 MB as RGB, a few KB as PNG.
+    const width = 6000;
+    const height = 3000;
+    const png = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 0, b: 0 } } })
+      .composite([
+        {
+          input: { create: { width: width / 2, height, channels: 3, background: { r: 0, g: 0, b: 200 } } },
+          left: width / 2,
+          top: 0,
+        },
+      ])
+      .png()
+      .toBuffer();
+    const working = await decodeWorkingImage(png);
+    expect(working).toMatchObject({ originalWidth: width, originalHeight: height, scaled: true });
+    expect([working.image.width, working.image.height]).toEqual([DEFAULT_WORKING_LONG_SIDE, 1024]);
+    expect(working.image.data.length).toBe(DEFAULT_WORKING_LONG_SIDE * 1024 * 3);
+    const at = (x: number, y: number) =>
+      Array.from(working.image.data.subarray((y * 2048 + x) * 3, (y * 2048 + x) * 3 + 3));
+    expect(at(10, 500)).toEqual([200, 0, 0]);
+    expect(at(2040, 500)).toEqual([0, 0, 200]);
+  });
+
+  it("shrinks in oriented coordinates: a sideways-stored 3000x1500 JPEG comes out 1024x2048", async () => {
+    const jpeg = await sharp({ create: { width: 3000, height: 1500, channels: 3, background: "#808080" } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const working = await decodeWorkingImage(jpeg);
+    expect(working).toMatchObject({ originalWidth: 1500, originalHeight: 3000, scaled: true });
+    expect([working.image.width, working.image.height]).toEqual([1024, 2048]);
+  });
+
+  it("refuses a non-positive or fractional maxLongSide with INVALID_ARGUMENT", async () => {
+    const png = await sharp(gradient(), rawInput).png().toBuffer();
+    for (const maxLongSide of [0, -5, 10.5]) {
+      expect((await codeOf(decodeWorkingImage(png, { maxLongSide }))).code).toBe("INVALID_ARGUMENT");
+    }
+  });
+
+  it("sizes keep the aspect ratio and never exceed the long side", () => {
+    expect(workingImageSize(640, 480, 2048)).toEqual({ width: 640, height: 480 });
+    expect(workingImageSize(6300, 6300, 2048)).toEqual({ width: 2048, height: 2048 });
+    expect(workingImageSize(10_000, 3, 2048)).toEqual({ width: 2048, height: 1 });
   });
 });
 

@@ -35,3 +35,35 @@ export async function encodeRgbJpeg(image: RgbImage, quality = 90): Promise<Uint
   }
   return rawInput(image).jpeg({ quality }).toBuffer();
 }
+
+/**
+ * Rescales a greyscale PNG (a mask, a probability map) to width x height by nearest-neighbour
+ * sampling inside libvips, so a result shown at the input's size never has its full-size pixels in
+ * JavaScript. Returns the bytes unchanged when they already have that size.
+ * @example
+ * const full = await resizeGreyPngNearest(await encodeProbabilityPng(p2048), 6000, 4000);
+ */
+export async function resizeGreyPngNearest(
+  png: Uint8Array,
+  width: number,
+  height: number,
+): Promise<Uint8Array> {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new AlignSamError("INVALID_ARGUMENT", `PNG size must be positive integers, got ${width}x${height}`);
+  }
+  const input = sharp(png, { failOn: "truncated" });
+  const meta = await input.metadata();
+  if (meta.format !== "png" || meta.channels !== 1) {
+    throw new AlignSamError(
+      "INVALID_ARGUMENT",
+      `expected a one-channel PNG, got ${meta.format} with ${meta.channels} channels`,
+    );
+  }
+  if (meta.width === width && meta.height === height) return png;
+  const out = await input
+    .resize(width, height, { fit: "fill", kernel: "nearest" })
+    .toColourspace("b-w")
+    .png({ compressionLevel: 9, adaptiveFiltering: false }) // as mask/png.ts writes masks
+    .toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}

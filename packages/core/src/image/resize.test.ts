@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAlignSamError } from "../errors.ts";
-import { type ResizeKernel, resizeFloatArea, resizeFloatBilinear, resizeRgb } from "./resize.ts";
+import {
+  type ResizeKernel,
+  resizeFloatArea,
+  resizeFloatBilinear,
+  resizePlaneNearest,
+  resizeRgb,
+} from "./resize.ts";
 
 const f32 = (...v: number[]) => Float32Array.from(v);
 const close = (actual: Float32Array, expected: number[]) => {
@@ -179,5 +185,40 @@ describe("resizeFloatBilinear against TensorFlow.js", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("resizePlaneNearest", () => {
+  it("repeats each value over its block when upscaling by an integer factor, and undoes it", () => {
+    const labels = Uint8Array.from([0, 1, 255, 7]);
+    const up = resizePlaneNearest(labels, 2, 2, 6, 4);
+    expect(up).toBeInstanceOf(Uint8Array);
+    expect(Array.from(up)).toEqual([
+      0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 255, 255, 255, 7, 7, 7, 255, 255, 255, 7, 7, 7,
+    ]);
+    expect(Array.from(resizePlaneNearest(up, 6, 4, 2, 2))).toEqual([0, 1, 255, 7]);
+  });
+
+  it("keeps float maps float and takes only values present in the input", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 20 }),
+        (w, h, ow, oh) => {
+          const data = Float32Array.from({ length: w * h }, (_, i) => i / 7);
+          const out = resizePlaneNearest(data, w, h, ow, oh);
+          expect(out).toBeInstanceOf(Float32Array);
+          expect(out.length).toBe(ow * oh);
+          const present = new Set(data);
+          for (const v of out) expect(present.has(v)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("refuses a map whose length does not match its size", () => {
+    expect(() => resizePlaneNearest(new Uint8Array(5), 2, 2, 4, 4)).toThrow(/expected 2x2/);
   });
 });

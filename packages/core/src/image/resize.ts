@@ -239,3 +239,29 @@ export async function resizeRgb(
   }
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
+
+/**
+ * Nearest-neighbour resize of a single-channel map (a 0/1 mask, a label map, a probability map),
+ * sampling at pixel centres: labels stay labels, and a mask scaled back up to the input's size
+ * covers the same area it did at the working size. Returns the same array type it is given.
+ * @example
+ * const full = resizePlaneNearest(mask.data, 2048, 1365, 6000, 4000);
+ */
+export function resizePlaneNearest<T extends Uint8Array | Float32Array>(
+  data: T,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+): T {
+  checkPlane(data, width, height, outW, outH);
+  const out = (data instanceof Uint8Array ? new Uint8Array(outW * outH) : new Float32Array(outW * outH)) as T;
+  const xs = new Int32Array(outW);
+  for (let x = 0; x < outW; x++) xs[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / outW));
+  for (let y = 0; y < outH; y++) {
+    const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / outH)) * width;
+    const o = y * outW;
+    for (let x = 0; x < outW; x++) out[o + x] = data[row + xs[x]];
+  }
+  return out;
+}

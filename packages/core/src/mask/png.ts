@@ -9,7 +9,7 @@ import { VOID_LABEL } from "./types.ts";
 export interface MaskDecodeOptions {
   /**
    * Refuse masks with more pixels than this (checked from the header, before decoding).
-   * @default 40_000_000
+   * @default 25_000_000 (DEFAULT_MAX_PIXELS)
    */
   maxPixels?: number;
 }

@@ -53,7 +53,7 @@ export async function renderEvaluationHtml(ctx: HandlerContext, input: Evaluatio
       async (id) => {
         const item = items.get(id);
         if (!item) throw new Error(`gallery image "${id}" is not in the manifest`);
-        const sample = await loadLabelled(ctx.storage, tenant, manifest.datasetId, item);
+        const sample = await loadLabelled(ctx.storage, tenant, manifest.datasetId, item, ctx.imageLimits);
         return { image: sample.image, truth: sample.mask };
       },
       async (_id, image) => {

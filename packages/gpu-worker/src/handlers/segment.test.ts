@@ -13,11 +13,12 @@ import {
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "../context.ts";
-import { decodeBinaryMaskPng } from "../core.ts";
+import { decodeBinaryMaskPng, decodeImage, encodeMaskPng, encodeProbabilityPng } from "../core.ts";
 import { dispatch } from "../dispatch.ts";
 import { createCoreEngine } from "../engine-core.ts";
-import { savePolicyVersion, writeCurrentPointer } from "../policy-store.ts";
+import { resolvePolicy, savePolicyVersion, writeCurrentPointer } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+import { decodeForJob } from "../working-image.ts";
 
 const first = { receiveCount: 1, lastAttempt: false };
 
@@ -100,6 +101,84 @@ describe("segment job outputs", () => {
     await dispatch(ctx, segment("all"), first);
     const names = (await results("all")).map((k) => k.split("/").pop());
     expect(names).toEqual(SEGMENT_OUTPUTS.map((o) => SEGMENT_OUTPUT_FILES[o]).sort());
+  });
+
+  it("writes, for an image within the working size, exactly what segmenting its full decode gives", async () => {
+    await dispatch(ctx, segment("same", { outputs: ["mask", "probability"] }), first);
+    const prefix = `${jobPrefix("public", "same")}results/`;
+    const image = await decodeImage((await emu.storage.getBytes(inputKey("public", "img")))!);
+    const outcome = await ctx.engine.segment({
+      task: defaultTaskRegistry.get("saliency"),
+      image,
+      policy: await resolvePolicy(emu.storage, "saliency", undefined),
+      greedy: true,
+      seed: 0,
+    });
+    const same = (a: Uint8Array | undefined, b: Uint8Array) =>
+      a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+    expect(same(await emu.storage.getBytes(`${prefix}mask.png`), await encodeMaskPng(outcome.mask))).toBe(
+      true,
+    );
+    expect(
+      same(
+        await emu.storage.getBytes(`${prefix}probability.png`),
+        await encodeProbabilityPng(outcome.probability),
+      ),
+    ).toBe(true);
+  });
+
+  it("answers at the input's size for an image above the working size", async () => {
+    // The 40x30 scene blown up to 2000x1500, worked at 1000x750.
+    const big = await sharp((await scene(0)).png)
+      .resize(2000, 1500, { kernel: "nearest" })
+      .png()
+      .toBuffer();
+    await emu.storage.putBytes(inputKey("public", "big"), new Uint8Array(big), "image/png");
+    const gt = await sharp(
+      (await scene(0)).mask.data.map((v) => v * 255),
+      { raw: { width: 40, height: 30, channels: 1 } },
+    )
+      .resize(2000, 1500, { kernel: "nearest" })
+      .toColourspace("b-w")
+      .png()
+      .toBuffer();
+    await emu.storage.putBytes(inputKey("public", "big-gt"), new Uint8Array(gt), "image/png");
+    const small = { ...ctx, imageLimits: { maxPixels: 25_000_000, maxLongSide: 1000 } };
+    const r = await dispatch(
+      small,
+      segment("big", { uploadId: "big", groundTruthUploadId: "big-gt" }),
+      first,
+    );
+    expect(r).toMatchObject({ ack: true, outcome: "succeeded" });
+    const get = async (name: string) =>
+      (await emu.storage.getBytes(`${jobPrefix("public", "big")}results/${name}`))!;
+    const size = async (name: string) => {
+      const m = await sharp(await get(name)).metadata();
+      return [m.width, m.height];
+    };
+    expect(await size("mask.png")).toEqual([2000, 1500]);
+    expect(await size("probability.png")).toEqual([2000, 1500]);
+    expect(await size("overlay.png")).toEqual([1000, 750]);
+    const text = async (name: string) => JSON.parse(new TextDecoder().decode(await get(name)));
+    expect((await text("rle.json")).size).toEqual([1500, 2000]);
+    const metrics = await text("metrics.json");
+    expect(metrics).toMatchObject({ width: 2000, height: 1500 });
+    expect(Object.keys(metrics.metrics ?? {}).length).toBeGreaterThan(0);
+    // The clicks are the working-size run's, in the input's coordinates (x2 here).
+    const working = await decodeForJob(new Uint8Array(big), small.imageLimits);
+    const run = await ctx.engine.segment({
+      task: defaultTaskRegistry.get("saliency"),
+      image: working.image,
+      policy: await resolvePolicy(emu.storage, "saliency", undefined),
+      greedy: true,
+      seed: 0,
+    });
+    const { steps } = await text("trajectory.json");
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.map((c: { x: number; y: number }) => [c.x, c.y])).toEqual(
+      run.trajectory.map((c) => [c.x * 2, c.y * 2]),
+    );
+    expect(await text("steps.json")).toMatchObject({ width: 2000, height: 1500 });
   });
 
   it("fails a message naming an unknown output as JOB_INVALID, listing the valid ones", async () => {

@@ -15,8 +15,8 @@ import {
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
 import {
+  type BinaryMask,
   decodeBinaryMaskPng,
-  decodeImage,
   encodeMaskPng,
   encodeProbabilityPng,
   encodeRgbPng,
@@ -26,6 +26,13 @@ import { type JobRef, startJob, succeedJob } from "../job-status.ts";
 import { renderOverlay } from "../overlay.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
 import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
+import {
+  decodeForJob,
+  labelsAtWorkingSize,
+  maskAtOriginalSize,
+  pngAtOriginalSize,
+  trajectoryAtOriginalSize,
+} from "../working-image.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
 import { renderStepsDocument } from "./steps-output.ts";
 
@@ -43,7 +50,10 @@ export async function handleSegment(
   const bytes = await ctx.storage.getBytes(inputKey(msg.tenant, msg.uploadId));
   if (!bytes)
     throw new AlignSamError("IMAGE_EMPTY", `upload "${msg.uploadId}" was not found; upload the image first`);
-  const image = await decodeImage(bytes);
+  // At most the working size (../working-image.ts): the model runs there, outputs that promise the
+  // input's size are scaled back to it, metrics are taken there.
+  const working = await decodeForJob(bytes, ctx.imageLimits);
+  const { image, originalWidth, originalHeight } = working;
   let groundTruth: Awaited<ReturnType<typeof decodeBinaryMaskPng>> | undefined;
   if (msg.groundTruthUploadId) {
     const gtBytes = await ctx.storage.getBytes(inputKey(msg.tenant, msg.groundTruthUploadId));
@@ -52,11 +62,11 @@ export async function handleSegment(
         "MASK_DECODE",
         `ground-truth upload "${msg.groundTruthUploadId}" was not found`,
       );
-    groundTruth = await decodeBinaryMaskPng(gtBytes);
-    if (groundTruth.width !== image.width || groundTruth.height !== image.height) {
+    groundTruth = await decodeBinaryMaskPng(gtBytes, { maxPixels: ctx.imageLimits?.maxPixels });
+    if (groundTruth.width !== originalWidth || groundTruth.height !== originalHeight) {
       throw new AlignSamError(
         "MASK_SHAPE",
-        `ground truth is ${groundTruth.width}x${groundTruth.height} but the image is ${image.width}x${image.height}`,
+        `ground truth is ${groundTruth.width}x${groundTruth.height} but the image is ${originalWidth}x${originalHeight}`,
       );
     }
   }
@@ -76,16 +86,25 @@ export async function handleSegment(
   });
   const modelSeconds = secondsSince(modelStart);
 
-  const metrics = groundTruth ? ctx.engine.scoreImage(task, outcome, groundTruth) : undefined;
+  const metrics = groundTruth
+    ? ctx.engine.scoreImage(task, outcome, labelsAtWorkingSize(groundTruth, working))
+    : undefined;
+  let fullMask: BinaryMask | undefined; // W x H bytes: made only for the outputs that need it
+  const mask = () => (fullMask ??= maskAtOriginalSize(outcome.mask, working));
+  const trajectory = trajectoryAtOriginalSize(outcome.trajectory, working);
   let foreground = 0;
   for (const v of outcome.mask.data) foreground += v;
   // Each output is rendered only when asked for (the overlay and the PNGs cost real time).
   const render: Record<SegmentOutput, () => Promise<[Uint8Array | string, string]>> = {
-    mask: async () => [await encodeMaskPng(outcome.mask), "image/png"],
-    probability: async () => [await encodeProbabilityPng(outcome.probability), "image/png"],
-    rle: async () => [JSON.stringify(encodeRle(outcome.mask)), "application/json"],
-    trajectory: async () => [JSON.stringify({ v: 1, steps: outcome.trajectory }), "application/json"],
+    mask: async () => [await encodeMaskPng(mask()), "image/png"],
+    probability: async () => [
+      await pngAtOriginalSize(await encodeProbabilityPng(outcome.probability), working),
+      "image/png",
+    ],
+    rle: async () => [JSON.stringify(encodeRle(mask())), "application/json"],
+    trajectory: async () => [JSON.stringify({ v: 1, steps: trajectory }), "application/json"],
     overlay: async () => [
+      // A preview, drawn at the working size: the input's full-size pixels are never decoded.
       await encodeRgbPng(renderOverlay(image, outcome.mask, outcome.trajectory)),
       "image/png",
     ],
@@ -97,15 +116,23 @@ export async function handleSegment(
         modelId: outcome.modelId,
         policyVersion: outcome.policyVersion,
         method: outcome.method,
-        clicks: outcome.trajectory.length,
-        width: image.width,
-        height: image.height,
+        clicks: trajectory.length,
+        width: originalWidth,
+        height: originalHeight,
         foregroundFraction: foreground / outcome.mask.data.length,
         metrics: metrics ?? null,
       }),
       "application/json",
     ],
-    steps: async () => [JSON.stringify(await renderStepsDocument(outcome)), "application/json"],
+    // Step masks cover the whole image at any resolution; the document names the input's size.
+    steps: async () => [
+      JSON.stringify({
+        ...(await renderStepsDocument(outcome)),
+        width: originalWidth,
+        height: originalHeight,
+      }),
+      "application/json",
+    ],
   };
   const resultKeys: Record<string, string> = {};
   for (const output of SEGMENT_OUTPUTS) {

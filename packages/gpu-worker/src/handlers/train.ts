@@ -97,7 +97,9 @@ export async function handleTrain(
     );
     const byId = new Map(items.map((i) => [i.id, i]));
     const load = (ids: readonly string[]) =>
-      Promise.all(ids.map((id) => loadLabelled(ctx.storage, msg.tenant, msg.datasetId, byId.get(id)!)));
+      Promise.all(
+        ids.map((id) => loadLabelled(ctx.storage, msg.tenant, msg.datasetId, byId.get(id)!, ctx.imageLimits)),
+      );
     const train: LabelledImage[] = await load(split.train);
     const heldOut: LabelledImage[] = await load(split.heldOut);
 
