@@ -5,7 +5,18 @@
  * the evaluation suite, which the worker does not use, and would add about a fifth to its start-up.
  */
 export { higherIsBetter } from "@alignsam/core/evaluation/report";
-export { decodeImage, encodeRgbPng, type RgbImage } from "@alignsam/core/image";
+export {
+  configureImageCodec,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_WORKING_LONG_SIDE,
+  decodeImage,
+  decodeWorkingImage,
+  encodeRgbPng,
+  type RgbImage,
+  resizeGreyPngNearest,
+  resizePlaneNearest,
+  type WorkingImage,
+} from "@alignsam/core/image";
 export {
   type BinaryMask,
   decodeBinaryMaskPng,
@@ -15,7 +26,13 @@ export {
   type LabelMap,
   type ProbabilityMask,
 } from "@alignsam/core/mask";
-export { evaluateImage } from "@alignsam/core/metrics";
+export {
+  confusion,
+  evaluateImage,
+  type ImageResult,
+  iouConventionFor,
+  summarizeImages,
+} from "@alignsam/core/metrics";
 export { createClassicSegmenter } from "@alignsam/core/models/classic";
 export type { PromptableSegmenter } from "@alignsam/core/models/ports";
 export { segmentImage, trainPolicy } from "@alignsam/core/pipeline";

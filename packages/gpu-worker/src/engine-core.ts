@@ -1,8 +1,8 @@
 /**
  * The Engine on @alignsam/core's pipeline: `segmentImage` with a stored policy, `trainPolicy` for
- * retraining, the core metrics for scoring. Policies cross the S3 boundary as files (the core
- * policy store's card.json, weights.json, weights.bin), round-tripped through a temporary folder, and
- * loaded policies are cached per task and version.
+ * retraining, the core metrics and their one dataset aggregation for scoring. Policies cross the
+ * S3 boundary as files (the core policy store's card.json, weights.json, weights.bin), round-tripped
+ * through a temporary folder, and loaded policies are cached per task and version.
  *
  * Each policy runs on the models its card names (./policy-models.ts): the classic segmenter with
  * the card's encoder and, on the explicit branch, the card's prior (the built-in CenterNet detector,
@@ -20,11 +20,14 @@ import { type PolicyCard, PolicyCardSchema } from "@alignsam/core/policy";
 import {
   evaluateImage,
   higherIsBetter,
+  iouConventionFor,
+  type LabelMap,
   loadPolicy,
   type Policy,
   type PromptableSegmenter,
   savePolicy,
   segmentImage,
+  summarizeImages,
   trainPolicy,
 } from "./core.ts";
 import type {
@@ -38,26 +41,6 @@ import type {
 import { createPolicyModelResolver, type PolicyModels } from "./policy-models.ts";
 
 const DEFAULT_BUNDLED = resolve(fileURLToPath(import.meta.url), "../../../../policies");
-
-/** Mean of each metric over images, ignoring non-finite values (an empty-mask F, say). */
-export function meanMetrics(
-  perImage: ReadonlyArray<Readonly<Record<string, number>>>,
-): Record<string, number> {
-  const sums = new Map<string, { sum: number; n: number }>();
-  for (const record of perImage) {
-    for (const [name, value] of Object.entries(record)) {
-      const s = sums.get(name) ?? { sum: 0, n: 0 };
-      if (Number.isFinite(value)) {
-        s.sum += value;
-        s.n++;
-      }
-      sums.set(name, s);
-    }
-  }
-  const out: Record<string, number> = {};
-  for (const [name, s] of sums) out[name] = s.n > 0 ? s.sum / s.n : Number.NaN;
-  return out;
-}
 
 async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "alignsam-policy-"));
@@ -253,8 +236,10 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     };
   };
 
+  const scoreAll = (task: TaskDefinition, outcome: SegmentOutcome, groundTruth: LabelMap) =>
+    evaluateImage(outcome.mask, groundTruth, { metrics: task.metrics, prob: outcome.probability });
   const scoreImage: Engine["scoreImage"] = (task, outcome, groundTruth) =>
-    evaluateImage(outcome.mask, groundTruth, { metrics: task.metrics, prob: outcome.probability }).values;
+    scoreAll(task, outcome, groundTruth).values;
 
   return {
     name: `core-pipeline/${segmenter.info.modelId}`,
@@ -301,14 +286,20 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     },
     async evaluatePolicy(task, stored, samples): Promise<PolicyScoreResult> {
       const metric = task.metrics[0];
-      const perImage: Record<string, number>[] = [];
+      const results = [];
       for (const sample of samples) {
         const outcome = await segment({ task, image: sample.image, policy: stored, greedy: true, seed: 0 });
-        perImage.push({ ...scoreImage(task, outcome, sample.mask) });
+        results.push(scoreAll(task, outcome, sample.mask));
       }
-      const value = meanMetrics(perImage)[metric] ?? Number.NaN;
-      return { metric, value, higherIsBetter: higherIsBetter(metric), perImage };
+      // The same dataset numbers as an evaluation job's (core's one aggregation).
+      const { metrics } = summarizeImages(results, { metrics: task.metrics, iou: iouConventionFor(task) });
+      const value = metrics[metric] ?? Number.NaN;
+      return {
+        metric,
+        value,
+        higherIsBetter: higherIsBetter(metric),
+        perImage: results.map((r) => r.values),
+      };
     },
-    summarize: (_task, perImage) => meanMetrics(perImage),
   };
 }

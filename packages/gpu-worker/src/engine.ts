@@ -117,9 +117,4 @@ export interface Engine {
     policy: StoredPolicy,
     samples: readonly LabelledImage[],
   ): Promise<PolicyScoreResult>;
-  /** Reduce per-image metrics to dataset-level ones. */
-  summarize(
-    task: TaskDefinition,
-    perImage: ReadonlyArray<Readonly<Record<string, number>>>,
-  ): Record<string, number>;
 }

@@ -72,15 +72,40 @@ describe("evaluate", () => {
     expect(summary.msPerImage).toBeGreaterThanOrEqual(0);
   });
 
-  it("reports VOC mIoU as the mean over classes of per-class means", async () => {
-    const { summary } = await evaluate(lookup, pairs, "voc", { load });
-    // cat: 1; dog: (0.5 + 0.5) / 2 -> class mean 0.75 (image mean would be 2/3).
-    expect(summary.metrics.mIoU).toBeCloseTo(0.75, 10);
-    expect(summary.stats.mIoU.mean).toBeCloseTo(2 / 3, 10);
-    expect(summary.perClass.map((c) => [c.className, c.images])).toEqual([
-      ["cat", 1],
-      ["dog", 2],
+  it("reports VOC mIoU pooled per class, with the per-image mean as image mIoU, in every table", async () => {
+    const corner = createBinaryMask(
+      W,
+      H,
+      Uint8Array.from({ length: 16 }, (_, i) => (i === 0 ? 1 : 0)),
+    );
+    const voc: Pair[] = [
+      { id: "a", classes: ["cat"], gt: leftHalf, answer: leftHalf }, // I 8, U 8: IoU 1
+      { id: "b", classes: ["dog"], gt: leftHalf, answer: all }, // I 8, U 16: IoU 0.5
+      { id: "d", classes: ["dog"], gt: leftHalf, answer: corner }, // I 1, U 8: IoU 1/8
+    ];
+    const answers: EvaluationMethod = {
+      name: "answers",
+      predict: (_image, sample) => ({ mask: voc.find((p) => p.id === sample.id)!.answer }),
+    };
+    const { summary } = await evaluate(answers, voc, "voc", { load });
+    // Standard mIoU: cat 8/8 = 1, dog (8 + 1) / (16 + 8) = 0.375 -> (1 + 0.375) / 2 = 0.6875.
+    // Image mean (1 + 0.5 + 0.125) / 3 = 0.541666...; the old class mean of image IoUs,
+    // (1 + (0.5 + 0.125) / 2) / 2 = 0.65625, is neither.
+    expect(summary.metrics.mIoU).toBeCloseTo(0.6875, 12);
+    expect(summary.metrics.imageMeanIoU).toBeCloseTo(1.625 / 3, 12);
+    expect(summary.stats.mIoU.mean).toBeCloseTo(1.625 / 3, 12);
+    expect(summary.perClass.map((c) => [c.className, c.images, c.means.mIoU, c.means.imageMeanIoU])).toEqual([
+      ["cat", 1, 1, 1],
+      ["dog", 2, 0.375, 0.3125],
     ]);
+    expect(markdownTable([summary], ["mIoU"])).toContain(
+      "| method | mIoU ↑ | image mIoU ↑ | images | ms / image |\n| --- | ---: | ---: | ---: | ---: |\n| answers | 68.75 | 54.17 | 3 |",
+    );
+    expect(perClassTable([summary], "mIoU")).toContain("| dog | 2 | 37.50 |");
+    // Forced to the image mean (BASELINES.md's convention): no second column.
+    const imageMean = (await evaluate(answers, voc, "voc", { load, classMeanIoU: false })).summary;
+    expect(imageMean.metrics).toEqual({ mIoU: imageMean.stats.mIoU.mean });
+    expect(markdownTable([imageMean], ["mIoU"])).not.toContain("image mIoU");
   });
 
   it("streams records through onRecord and can drop them from the result", async () => {

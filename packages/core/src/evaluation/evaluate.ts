@@ -9,9 +9,12 @@ import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
 import { MetricAccumulator } from "../metrics/aggregate.ts";
+import { datasetMetrics, isClassPrompted } from "../metrics/dataset-metrics.ts";
 import { evaluateImage } from "../metrics/evaluate.ts";
 import type { MetricStats } from "../metrics/running-stats.ts";
 import { defaultTaskRegistry, type MetricName, type TaskDefinition } from "../tasks/registry.ts";
+
+export { isClassPrompted };
 
 /** What a method returns for one image: a binary mask, and the soft map behind it when it has one. */
 export interface Prediction {
@@ -63,17 +66,24 @@ export interface EvaluationSummary {
   readonly description?: string;
   readonly images: number;
   /**
-   * The headline number per task metric: the mean over images, except mIoU on a class-prompted task
-   * (VOC), which is the mean over classes of per-class mean IoU.
+   * The headline number per task metric (metrics/dataset-metrics.ts): the mean over images, except
+   * mIoU on a class-prompted task (VOC), the semantic-segmentation mIoU (per class intersection and
+   * union pooled over its images, then the mean over classes), with the per-image mean beside it as
+   * `imageMeanIoU`.
    */
   readonly metrics: Readonly<Record<string, number>>;
   /** Distribution of the per-image values (mean, std, min, max). */
   readonly stats: Readonly<Record<string, MetricStats>>;
-  /** Per-class mean of each metric (empty unless the pairs carry class names). */
+  /**
+   * Per-class mean of each metric, mIoU the class's pooled IoU when mIoU is class-pooled (empty
+   * unless the pairs carry class names).
+   */
   readonly perClass: readonly {
     className: string;
     images: number;
     means: Readonly<Record<string, number>>;
+    /** The class's IoU, intersection and union pooled over its images. */
+    iou?: number;
   }[];
   /** BER of confusion counts pooled over all images (NaN unless the task reports BER). */
   readonly pooledBER: number;
@@ -103,15 +113,11 @@ export interface EvaluateOptions<P extends SampleInfo> {
   /** Override the task's metric list. @default the registry's metrics for the task */
   metrics?: readonly MetricName[];
   /**
-   * Report mIoU as the mean over classes of per-class mean IoU (the VOC convention).
+   * Report mIoU the semantic-segmentation way (per class pooled, then the mean over classes; the
+   * per-image mean beside it as `imageMeanIoU`); false: the mean over images.
    * @default true for class-prompted tasks (a text containing "{class}"), false otherwise
    */
   classMeanIoU?: boolean;
-}
-
-/** Whether a task is prompted per class (its text is a "{class}" template), like VOC. */
-export function isClassPrompted(task: TaskDefinition): boolean {
-  return task.texts.some((t) => t.includes("{class}"));
 }
 
 /**
@@ -231,22 +237,15 @@ function summarize(
   count: number,
 ): EvaluationSummary {
   const aggregate = run.accumulator.summary();
-  const headline: Record<string, number> = {};
-  for (const name of metrics) {
-    const classMean = aggregate.classMeans[name];
-    headline[name] =
-      name === "mIoU" && classMeanIoU && classMean !== undefined
-        ? classMean
-        : (aggregate.metrics[name]?.mean ?? Number.NaN);
-  }
+  const dataset = datasetMetrics(aggregate, { metrics, iou: classMeanIoU ? "class-pooled" : "image-mean" });
   return {
     task,
     method: run.method.name,
     ...(run.method.description !== undefined ? { description: run.method.description } : {}),
     images: aggregate.images,
-    metrics: headline,
+    metrics: dataset.metrics,
     stats: aggregate.metrics,
-    perClass: aggregate.perClass,
+    perClass: dataset.perClass,
     pooledBER: metrics.includes("BER") ? aggregate.pooledBER : Number.NaN,
     msPerImage: count === 0 ? Number.NaN : run.totalMs / count,
   };

@@ -5,6 +5,7 @@
  */
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { IMAGE_MEAN_IOU } from "../metrics/dataset-metrics.ts";
 import type { MetricName } from "../tasks/registry.ts";
 import type { EvaluationSummary, ImageRecord } from "./evaluate.ts";
 
@@ -28,9 +29,30 @@ export function formatMetric(metric: string, value: number | undefined): string 
   return (100 * value).toFixed(2);
 }
 
-/** A column header with the direction of improvement, e.g. "mIoU ↑", "BER ↓". */
+/** Table labels of summary keys that are not metric names. */
+const LABELS: Readonly<Record<string, string>> = { [IMAGE_MEAN_IOU]: "image mIoU" };
+
+/** What a table or a summary line calls a metric: its name, or "image mIoU" for `imageMeanIoU`. */
+export function metricLabel(metric: string): string {
+  return LABELS[metric] ?? metric;
+}
+
+/** A column header with the direction of improvement, e.g. "mIoU ↑", "BER ↓", "image mIoU ↑". */
 export function metricHeader(metric: string): string {
-  return `${metric} ${higherIsBetter(metric) ? "↑" : "↓"}`;
+  return `${metricLabel(metric)} ${higherIsBetter(metric) ? "↑" : "↓"}`;
+}
+
+/**
+ * The columns a table of these summaries shows: the task's metrics, and "image mIoU" right after
+ * mIoU where mIoU is the class-pooled one (metrics/dataset-metrics.ts).
+ * @example reportedMetrics([vocSummary], ["mIoU"]) // ["mIoU", "imageMeanIoU"]
+ */
+export function reportedMetrics(
+  summaries: readonly { metrics: Readonly<Record<string, number>> }[],
+  metrics: readonly string[],
+): string[] {
+  const withImageMean = summaries.some((s) => IMAGE_MEAN_IOU in s.metrics);
+  return metrics.flatMap((m) => (m === "mIoU" && withImageMean ? [m, IMAGE_MEAN_IOU] : [m]));
 }
 
 /** A table cell's text with Markdown table pipes escaped. */
@@ -64,14 +86,16 @@ export function summaryToJson(summary: EvaluationSummary | readonly EvaluationSu
 }
 
 /**
- * A Markdown table, one row per method, one column per metric, plus images and time per image. The
- * best value of each metric column is set in bold.
+ * A Markdown table, one row per method, one column per metric ({@link reportedMetrics}: "image
+ * mIoU" joins a class-pooled mIoU), plus images and time per image. The best value of each metric
+ * column is set in bold.
  * @example markdownTable([summary], ["mIoU", "F"])
  */
 export function markdownTable(
   summaries: readonly EvaluationSummary[],
-  metrics: readonly MetricName[],
+  taskMetrics: readonly MetricName[],
 ): string {
+  const metrics = reportedMetrics(summaries, taskMetrics);
   const best = new Map<string, number>();
   for (const m of metrics) {
     const values = summaries
@@ -96,7 +120,7 @@ export function markdownTable(
 
 /**
  * Per-class table (VOC-style tasks): one row per class, one column per method, values are the
- * per-class mean of `metric`.
+ * class's `metric` (for a class-pooled mIoU the class's pooled IoU, else the mean over its images).
  */
 export function perClassTable(summaries: readonly EvaluationSummary[], metric: MetricName = "mIoU"): string {
   const classes = [...new Set(summaries.flatMap((s) => s.perClass.map((c) => c.className)))].sort();

@@ -38,6 +38,14 @@ export const EvaluationManifestSchema = z.object({
 });
 export type EvaluationManifest = z.infer<typeof EvaluationManifestSchema>;
 
+/** Pixel counts of a mask against its ground truth: intersection = tp, union = tp + fp + fn. */
+export const PixelCountsSchema = z.object({
+  tp: z.int().min(0),
+  fp: z.int().min(0),
+  fn: z.int().min(0),
+  tn: z.int().min(0),
+});
+
 /** Per-image outcome: metrics by name (see the task registry), or why the image failed. */
 export const PerImageMetricsSchema = z.object({
   v: z.literal(1),
@@ -45,6 +53,10 @@ export const PerImageMetricsSchema = z.object({
   imageId: KeySegmentSchema,
   shard: z.int().min(0),
   metrics: z.record(z.string(), z.number()).default({}),
+  /** The image's pixel counts, so the reduce can pool intersection and union (class-pooled mIoU). */
+  counts: PixelCountsSchema.optional(),
+  /** The class the image was prompted with (the evaluation's className), the pooling's class. */
+  className: z.string().min(1).max(64).optional(),
   error: JobErrorSchema.optional(),
   durationMs: z.number().min(0),
 });
@@ -71,7 +83,11 @@ export const EvaluationSummarySchema = z.object({
   policyVersion: z.string().optional(),
   images: z.int().min(0),
   failed: z.int().min(0),
-  /** Dataset-level metrics (mean over images unless the metric says otherwise). */
+  /**
+   * Dataset-level metrics, formed by @alignsam/core/metrics' `datasetMetrics`: the mean over images,
+   * except mIoU of a class-prompted task (voc), pooled per class with the image mean beside it as
+   * `imageMeanIoU`.
+   */
   metrics: z.record(z.string(), z.number()),
   createdAt: z.iso.datetime(),
 });

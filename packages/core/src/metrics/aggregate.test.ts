@@ -10,10 +10,10 @@ const curve = (value: number, at: number): Float64Array => {
 };
 
 describe("MetricAccumulator", () => {
-  it("reports mean, sample std, min, max and per-class means by hand", () => {
+  it("reports mean, sample std, min, max, per-class means and pooled class IoU by hand", () => {
     const acc = new MetricAccumulator();
-    acc.add({ id: "a", classes: ["cat"], values: { mIoU: 0.5 } });
-    acc.add({ id: "b", classes: ["cat"], values: { mIoU: 0.7 } });
+    acc.add({ id: "a", classes: ["cat"], values: { mIoU: 0.5 }, confusion: { tp: 1, fp: 1, fn: 0, tn: 2 } });
+    acc.add({ id: "b", classes: ["cat"], values: { mIoU: 0.7 }, confusion: { tp: 7, fp: 2, fn: 1, tn: 0 } });
     acc.add({ id: "c", classes: ["dog"], values: { mIoU: 0.9, BER: 10 } });
     const s = acc.summary();
     expect(s.images).toBe(3);
@@ -22,12 +22,16 @@ describe("MetricAccumulator", () => {
     expect(s.metrics.mIoU.std).toBeCloseTo(0.2, 12);
     expect([s.metrics.mIoU.min, s.metrics.mIoU.max, s.metrics.mIoU.count]).toEqual([0.5, 0.9, 3]);
     expect(s.metrics.BER).toMatchObject({ count: 1, mean: 10, std: 0 });
-    // cat (0.5 + 0.7) / 2 = 0.6, dog 0.9 -> class mean (0.6 + 0.9) / 2 = 0.75
-    expect(s.classMeans.mIoU).toBeCloseTo(0.75, 12);
+    // cat: means (0.5 + 0.7) / 2 = 0.6; pooled TP 1 + 7 = 8 over union (1+1+0) + (7+2+1) = 12.
+    // dog: no counts -> pooled IoU NaN. All images: the same 8 / 12 (only cat's carry counts).
     expect(s.perClass.map((c) => [c.className, c.images])).toEqual([
       ["cat", 2],
       ["dog", 1],
     ]);
+    expect(s.perClass[0].means.mIoU).toBeCloseTo(0.6, 12);
+    expect(s.perClass[0].iou).toBeCloseTo(8 / 12, 12);
+    expect(s.perClass[1].iou).toBeNaN();
+    expect(s.pooledIoU).toBeCloseTo(8 / 12, 12);
   });
 
   it("forms dataset max-F from the mean curve and pooled BER from summed counts", () => {
@@ -50,9 +54,11 @@ describe("MetricAccumulator", () => {
   });
 
   it("gives the same summary when shards are merged as in one pass", () => {
+    const count = fc.nat({ max: 50 });
     const result = fc.record({
       values: fc.record({ mIoU: fc.double({ min: 0, max: 1, noNaN: true }) }),
       classes: fc.array(fc.constantFrom("cat", "dog", "cow"), { maxLength: 2 }),
+      confusion: fc.record({ tp: count, fp: count, fn: count, tn: count }),
     });
     fc.assert(
       fc.property(fc.array(result, { maxLength: 30 }), fc.nat(), (results: ImageResult[], cut) => {
@@ -72,9 +78,13 @@ describe("MetricAccumulator", () => {
         expect(b.metrics.mIoU.mean).toBeCloseTo(a.metrics.mIoU.mean, 9);
         expect(b.metrics.mIoU.std).toBeCloseTo(a.metrics.mIoU.std, 9);
         expect(b.metrics.mIoU.min).toBe(a.metrics.mIoU.min);
-        for (const name of Object.keys(a.classMeans)) {
-          expect(b.classMeans[name]).toBeCloseTo(a.classMeans[name], 9);
+        expect(b.perClass.map((c) => c.className)).toEqual(a.perClass.map((c) => c.className));
+        for (const [i, c] of a.perClass.entries()) {
+          expect(b.perClass[i].images).toBe(c.images);
+          expect(b.perClass[i].iou).toBe(c.iou); // integer sums: exactly equal (or both NaN)
+          expect(b.perClass[i].means.mIoU).toBeCloseTo(c.means.mIoU, 9);
         }
+        expect(b.pooledIoU).toBe(a.pooledIoU);
       }),
     );
   });

@@ -2,11 +2,13 @@
  * Streaming aggregation of per-image metrics over a dataset. Holds only running sums (never masks),
  * so evaluating thousands of images costs constant memory, and accumulators from shards merge.
  *
- * What the summary means:
- * - `metrics[name]`: mean / std / min / max over images of the per-image value (mIoU, mean-F, E,
+ * What the summary means (which of these a report calls "mIoU" is ./dataset-metrics.ts's choice):
+ * - `metrics[name]`: mean / std / min / max over images of the per-image value (IoU, mean-F, E,
  *   MAE, per-image BER, per-image max-F);
- * - `classMeans[name]`: the VOC convention, mean over classes of the per-class mean (only for
- *   images that carry class names; an image with several names counts towards each);
+ * - `perClass[i]`: per class name (an image with several names counts towards each), the mean of
+ *   each per-image value and the class's IoU from intersection and union POOLED over its images
+ *   (the semantic-segmentation convention; needs `confusion` on each result);
+ * - `pooledIoU`: IoU of the counts summed over all images (every image one class);
  * - `datasetMaxF`: the saliency convention for max-F, the max over the 256 thresholds of the mean
  *   F curve (needs `fCurve` on each result);
  * - `pooledBER`: BER of the confusion counts summed over all images (the shadow-detection
@@ -15,6 +17,7 @@
 import { addConfusion, type Confusion, EMPTY_CONFUSION } from "./confusion.ts";
 import { berFromConfusion } from "./error-rates.ts";
 import { F_CURVE_LEVELS } from "./fmeasure.ts";
+import { pooledIoUFromConfusion } from "./iou.ts";
 import { type MetricStats, RunningStats } from "./running-stats.ts";
 
 /** What one image contributes; `values` is keyed by metric name (e.g. the registry's "mIoU", "F"). */
@@ -25,22 +28,32 @@ export interface ImageResult {
   readonly values: Readonly<Record<string, number>>;
   /** F-beta at thresholds t/255, t = 0..255 (from fCurve), for dataset-level max-F. */
   readonly fCurve?: Float64Array;
-  /** Confusion counts, for pooled BER. */
+  /** Confusion counts (TP = intersection, TP + FP + FN = union), for pooled IoU and BER. */
   readonly confusion?: Confusion;
 }
 
 export interface ClassSummary {
   readonly className: string;
   readonly images: number;
+  /** Mean over the class's images of each per-image value. */
   readonly means: Readonly<Record<string, number>>;
+  /** Sum of intersections over sum of unions of the class's images; NaN without counts or when every union is empty. */
+  readonly iou: number;
+}
+
+/** Running state of one class. */
+interface ClassEntry {
+  images: number;
+  stats: Map<string, RunningStats>;
+  pooled: Confusion | undefined;
 }
 
 export interface AggregateSummary {
   readonly images: number;
   readonly metrics: Readonly<Record<string, MetricStats>>;
   readonly perClass: readonly ClassSummary[];
-  /** Mean over classes of per-class means, per metric; empty when no image had classes. */
-  readonly classMeans: Readonly<Record<string, number>>;
+  /** IoU of intersections and unions summed over all images; NaN without counts or when every union is empty. */
+  readonly pooledIoU: number;
   /** NaN when no result carried an F curve. */
   readonly datasetMaxF: number;
   /** NaN when no result carried confusion counts. */
@@ -57,7 +70,7 @@ export interface AggregateSummary {
 export class MetricAccumulator {
   private images = 0;
   private readonly stats = new Map<string, RunningStats>();
-  private readonly classes = new Map<string, { images: number; stats: Map<string, RunningStats> }>();
+  private readonly classes = new Map<string, ClassEntry>();
   private curveSum: Float64Array | undefined;
   private curveCount = 0;
   private pooled: Confusion | undefined;
@@ -66,10 +79,10 @@ export class MetricAccumulator {
     this.images++;
     for (const [name, value] of Object.entries(result.values)) statsFor(this.stats, name).add(value);
     for (const className of new Set(result.classes ?? [])) {
-      const entry = this.classes.get(className) ?? { images: 0, stats: new Map<string, RunningStats>() };
+      const entry = this.classEntry(className);
       entry.images++;
       for (const [name, value] of Object.entries(result.values)) statsFor(entry.stats, name).add(value);
-      this.classes.set(className, entry);
+      if (result.confusion) entry.pooled = addConfusion(entry.pooled ?? EMPTY_CONFUSION, result.confusion);
     }
     if (result.fCurve) {
       if (result.fCurve.length !== F_CURVE_LEVELS) {
@@ -87,10 +100,10 @@ export class MetricAccumulator {
     this.images += other.images;
     for (const [name, s] of other.stats) statsFor(this.stats, name).merge(s);
     for (const [className, theirs] of other.classes) {
-      const mine = this.classes.get(className) ?? { images: 0, stats: new Map<string, RunningStats>() };
+      const mine = this.classEntry(className);
       mine.images += theirs.images;
       for (const [name, s] of theirs.stats) statsFor(mine.stats, name).merge(s);
-      this.classes.set(className, mine);
+      if (theirs.pooled) mine.pooled = addConfusion(mine.pooled ?? EMPTY_CONFUSION, theirs.pooled);
     }
     if (other.curveSum) {
       this.curveSum ??= new Float64Array(F_CURVE_LEVELS);
@@ -104,6 +117,15 @@ export class MetricAccumulator {
     return this.images;
   }
 
+  private classEntry(className: string): ClassEntry {
+    let entry = this.classes.get(className);
+    if (!entry) {
+      entry = { images: 0, stats: new Map<string, RunningStats>(), pooled: undefined };
+      this.classes.set(className, entry);
+    }
+    return entry;
+  }
+
   summary(): AggregateSummary {
     const metrics: Record<string, MetricStats> = {};
     for (const [name, s] of [...this.stats].sort(([a], [b]) => (a < b ? -1 : 1))) metrics[name] = s.stats();
@@ -112,16 +134,8 @@ export class MetricAccumulator {
       .map(([className, entry]) => {
         const means: Record<string, number> = {};
         for (const [name, s] of entry.stats) means[name] = s.mean;
-        return { className, images: entry.images, means };
+        return { className, images: entry.images, means, iou: pooledIoUFromConfusion(entry.pooled) };
       });
-    const classMeans: Record<string, number> = {};
-    for (const name of Object.keys(metrics)) {
-      const perClassMeans = perClass
-        .map((c) => c.means[name])
-        .filter((v) => v !== undefined && Number.isFinite(v));
-      if (perClassMeans.length > 0)
-        classMeans[name] = perClassMeans.reduce((a, b) => a + b, 0) / perClassMeans.length;
-    }
     let datasetMaxF = Number.NaN;
     if (this.curveSum && this.curveCount > 0) {
       datasetMaxF = 0;
@@ -131,7 +145,7 @@ export class MetricAccumulator {
       images: this.images,
       metrics,
       perClass,
-      classMeans,
+      pooledIoU: pooledIoUFromConfusion(this.pooled),
       datasetMaxF,
       pooledBER: this.pooled ? berFromConfusion(this.pooled) : Number.NaN,
     };

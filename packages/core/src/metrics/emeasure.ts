@@ -1,20 +1,20 @@
 /**
  * Enhanced-alignment measure E (Fan et al., "Enhanced-alignment Measure for Binary Foreground Map
- * Evaluation", IJCAI 2018), on binary maps, in [0, 1]:
+ * Evaluation", IJCAI 2018), on binary maps, as the reference code computes it (Fan's Emeasure.m;
+ * PySODMetrics' `Emeasure.cal_em_with_threshold`):
  *
  *   a = pred - mean(pred),  b = gt - mean(gt)                       (bias matrices)
  *   phi = 2 a b / (a^2 + b^2 + eps)                                  (alignment, eps = 2^-52)
- *   E = mean over pixels of (1 + phi)^2 / 4                          (enhanced alignment)
+ *   E = sum over pixels of (1 + phi)^2 / 4, divided by (N - 1 + eps), N = counted pixels
  *
- * Special cases, as in the reference MATLAB code (Emeasure.m): ground truth all background ->
- * enhanced = 1 - pred (only the agreement on background counts); ground truth all foreground ->
- * enhanced = pred. Deviation: the reference divides the sum by (W*H - 1 + eps); we take the plain
- * mean over counted pixels (relative difference 1/(W*H)). Void ground-truth pixels are left out of
- * the means and the sum; an image with no counted pixels scores 1.
+ * so a perfect map scores N / (N - 1), slightly above 1, exactly as the reference does. Special
+ * cases, as in the reference: ground truth all background -> enhanced = 1 - pred; ground truth all
+ * foreground -> enhanced = pred. Void ground-truth pixels are left out of N, the means and the sum
+ * (the reference has no void); an image with no counted pixels scores 1.
  *
  * Which one the evaluation uses: SAM's masks are binary, so they go through {@link eMeasure}
- * directly; probability maps go through {@link adaptiveEMeasure} (binarised at min(2 * mean, 1), the
- * reference's "adaptive E"). Both are "E" in reports.
+ * directly; probability maps go through {@link adaptiveEMeasure} (binarised at pred >= min(2 *
+ * mean, 1), the reference's "adaptive E"). Both are "E" in reports.
  */
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
 import type { Confusion, GroundTruthOptions } from "./confusion.ts";
@@ -25,15 +25,17 @@ const PHI_EPS = Number.EPSILON;
 
 /**
  * E-measure from confusion counts: a binary map has only four (pred, gt) combinations, so the
- * per-pixel enhanced alignment takes four values, weighted by the counts.
+ * per-pixel enhanced alignment takes four values, weighted by the counts (PySODMetrics computes it
+ * the same way).
  */
 export function eMeasureFromConfusion(c: Confusion): number {
   const counted = c.tp + c.fp + c.fn + c.tn;
   if (counted === 0) return 1;
   const predSum = c.tp + c.fp;
   const gtSum = c.tp + c.fn;
-  if (gtSum === 0) return (counted - predSum) / counted; // mean of 1 - pred
-  if (gtSum === counted) return predSum / counted; // mean of pred
+  const denominator = counted - 1 + PHI_EPS;
+  if (gtSum === 0) return (counted - predSum) / denominator; // sum of 1 - pred
+  if (gtSum === counted) return predSum / denominator; // sum of pred
   const predMean = predSum / counted;
   const gtMean = gtSum / counted;
   const enhanced = (pv: number, gv: number): number => {
@@ -43,7 +45,7 @@ export function eMeasureFromConfusion(c: Confusion): number {
     return ((1 + phi) * (1 + phi)) / 4;
   };
   const total = c.tp * enhanced(1, 1) + c.fp * enhanced(1, 0) + c.fn * enhanced(0, 1) + c.tn * enhanced(0, 0);
-  return total / counted;
+  return total / denominator;
 }
 
 /**
@@ -58,7 +60,7 @@ export function eMeasure(
   return eMeasureFromConfusion(confusion(pred, gt, options));
 }
 
-/** Adaptive E-measure of a probability map: binarise at min(2 * mean(prob), 1), then {@link eMeasure}. */
+/** Adaptive E-measure of a probability map: binarise at prob >= min(2 * mean(prob), 1), then {@link eMeasure}. */
 export function adaptiveEMeasure(
   prob: ProbabilityMask,
   gt: BinaryMask | LabelMap,

@@ -1,15 +1,18 @@
 /**
  * One call that computes the metrics a task reports (tasks/registry.ts names them) for one image, in
  * the shape MetricAccumulator takes. Per-image meaning of each name:
- * - "mIoU": the image's IoU (the dataset mean makes it mIoU);
+ * - "mIoU": the image's IoU (./dataset-metrics.ts forms the dataset's mIoU, from these or from the
+ *   returned confusion counts);
  * - "F": mean-F (adaptive threshold) of `prob` if given, else F-beta of the binary prediction (the
- *   same number: a 0/1 map's adaptive threshold keeps exactly its foreground);
+ *   same number unless the mask is empty: a non-empty 0/1 map's adaptive threshold keeps exactly
+ *   its foreground, an all-zero map's threshold 0 keeps every pixel);
  * - "maxF": the image's max-F over 256 thresholds (the accumulator also forms the dataset max-F
  *   from the returned curve);
  * - "E": adaptive E-measure of `prob` if given, else E-measure of the binary prediction;
  * - "MAE": MAE of `prob` if given, else of the 0/1 prediction;
  * - "BER": per-image BER in percent (confusion counts are returned for the pooled BER).
- * IoU, F, E in [0, 1]; multiply by 100 for the paper's tables.
+ * IoU and F in [0, 1], E in [0, N / (N - 1)] (see ./emeasure.ts); multiply by 100 for the paper's
+ * tables.
  */
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
 import type { MetricName } from "../tasks/registry.ts";

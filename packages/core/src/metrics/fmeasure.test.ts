@@ -26,9 +26,10 @@ describe("F-beta (beta^2 = 0.3)", () => {
     expect(meanF(prob(2, 1, [0.8, 0.8]), mask(2, 1, [1, 0]))).toBe(0);
   });
 
-  it("treats an all-zero map as an empty prediction under the adaptive threshold", () => {
-    // threshold 0: ">= 0" would select every pixel; we select none -> TP 0 -> F 0
-    expect(meanF(prob(2, 1, [0, 0]), mask(2, 1, [1, 1]))).toBe(0);
+  it("treats an all-zero map as a full mask under the adaptive threshold, as the reference does", () => {
+    // threshold min(2 * 0, 1) = 0 and 0 >= 0 selects every pixel (PySODMetrics cal_adaptive_fm):
+    // gt 1 0 -> TP 1, FP 1: P = 1/2, R = 1 -> F = 1.3 * 0.5 / (0.3 * 0.5 + 1) = 0.65 / 1.15
+    expect(meanF(prob(2, 1, [0, 0]), mask(2, 1, [1, 0]))).toBeCloseTo(0.65 / 1.15, 7);
   });
 
   it("computes the 256-threshold curve and max-F by hand", () => {

@@ -1,5 +1,6 @@
 export * from "./aggregate.ts";
 export * from "./confusion.ts";
+export * from "./dataset-metrics.ts";
 export * from "./emeasure.ts";
 export * from "./error-rates.ts";
 export * from "./evaluate.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { addConfusion, confusion } from "./confusion.ts";
 import { gtA, gtB, mask, predA, predB } from "./hand-cases.ts";
-import { iou, PerClassIoU } from "./iou.ts";
+import { iou, pooledIoUFromConfusion } from "./iou.ts";
 
 describe("IoU", () => {
   it("is TP / (TP + FP + FN) on hand-computed cases", () => {
@@ -14,19 +15,14 @@ describe("IoU", () => {
     expect(iou(empty, mask(2, 2, [0, 1, 0, 0]))).toBe(0);
   });
 
-  it("averages per class first, then over classes (VOC convention)", () => {
-    const acc = new PerClassIoU();
-    acc.add("cat", 0.5);
-    acc.add("cat", 0.7);
-    acc.add("dog", 0.9);
-    acc.add(["cat", "person"], 0.3);
-    // cat: (0.5 + 0.7 + 0.3) / 3 = 0.5; dog: 0.9; person: 0.3 -> (0.5 + 0.9 + 0.3) / 3 = 0.5666...
-    expect(acc.mean()).toBeCloseTo(1.7 / 3, 12);
-    expect(acc.perClass().map((c) => [c.className, c.count])).toEqual([
-      ["cat", 3],
-      ["dog", 1],
-      ["person", 1],
-    ]);
-    expect(new PerClassIoU().mean()).toBeNaN();
+  it("pools intersection and union over images, NaN when the union is empty or there are no counts", () => {
+    // A: TP 2, FP 1, FN 1; B: TP 1, FP 3, FN 1 -> (2 + 1) / ((2 + 1 + 1) + (1 + 3 + 1)) = 3 / 9
+    const a = confusion(predA, gtA);
+    const b = confusion(predB, gtB);
+    expect(pooledIoUFromConfusion(addConfusion(a, b))).toBeCloseTo(3 / 9, 12);
+    // not the mean of the per-image IoUs (0.5 + 0.2) / 2 = 0.35
+    expect((iou(predA, gtA) + iou(predB, gtB)) / 2).toBeCloseTo(0.35, 12);
+    expect(pooledIoUFromConfusion({ tp: 0, fp: 0, fn: 0, tn: 7 })).toBeNaN();
+    expect(pooledIoUFromConfusion(undefined)).toBeNaN();
   });
 });

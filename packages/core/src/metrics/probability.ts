@@ -39,17 +39,14 @@ export function adaptiveThreshold(prob: ProbabilityMask): number {
 }
 
 /**
- * Foreground where prob >= threshold. A threshold of 0 or less (an all-zero map under the adaptive
- * rule) gives an EMPTY mask instead of a full one: `>= 0` would mark every pixel foreground and turn
- * "predicted nothing" into "predicted everything". (Reference toolkits such as PySODMetrics do the
- * latter; this is the one place we differ, and only for all-zero maps.)
+ * Foreground where prob >= threshold, as the reference code binarises (PySODMetrics `pred >=
+ * threshold`; Fan's main.m after its `>=` fix). An all-zero map under the adaptive rule thresholds
+ * at 0 and so becomes a FULL mask, exactly as in the reference.
  */
 export function binarize(prob: ProbabilityMask, threshold: number): BinaryMask {
   const out = new Uint8Array(prob.data.length);
-  if (threshold > 0) {
-    const d = prob.data;
-    for (let i = 0; i < d.length; i++) out[i] = d[i] >= threshold ? 1 : 0;
-  }
+  const d = prob.data;
+  for (let i = 0; i < d.length; i++) out[i] = d[i] >= threshold ? 1 : 0;
   return { width: prob.width, height: prob.height, data: out };
 }
 

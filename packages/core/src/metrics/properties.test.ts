@@ -35,13 +35,18 @@ const invert = (m: BinaryMask): BinaryMask => ({
 });
 
 describe("metric properties", () => {
-  it("keeps IoU, F, E and MAE in [0, 1] and BER in [0, 100], void or not", () => {
+  it("keeps IoU, F and MAE in [0, 1], E in [0, N / (N - 1)] and BER in [0, 100], void or not", () => {
     fc.assert(
       fc.property(maskPair(true), ({ pred, gt, prob }) => {
-        for (const v of [iou(pred, gt), fBeta(pred, gt), eMeasure(pred, gt), mae(prob, gt), mae(pred, gt)]) {
+        for (const v of [iou(pred, gt), fBeta(pred, gt), mae(prob, gt), mae(pred, gt)]) {
           expect(v).toBeGreaterThanOrEqual(0);
           expect(v).toBeLessThanOrEqual(1 + 1e-12);
         }
+        // The reference's sum / (N - 1 + eps): each pixel's enhanced alignment is at most 1.
+        const n = gt.data.filter((v) => v !== 255).length;
+        const e = eMeasure(pred, gt);
+        expect(e).toBeGreaterThanOrEqual(0);
+        if (n > 0) expect(e * (n - 1 + Number.EPSILON)).toBeLessThanOrEqual(n * (1 + 1e-12));
         const b = ber(pred, gt);
         expect(b).toBeGreaterThanOrEqual(0);
         expect(b).toBeLessThanOrEqual(100 + 1e-9);
@@ -73,7 +78,9 @@ describe("metric properties", () => {
         expect(iou(gt, gt)).toBe(1);
         expect(ber(gt, gt)).toBe(0);
         expect(mae(gt, gt)).toBe(0);
-        expect(eMeasure(gt, gt)).toBeCloseTo(1, 9);
+        // every pixel aligned: the sum is N, so E = N / (N - 1 + eps) (just above 1), as in the reference
+        const n = gt.data.length;
+        expect(eMeasure(gt, gt) * (n - 1 + Number.EPSILON)).toBeCloseTo(n, 6);
         if (gt.data.includes(1)) expect(fBeta(gt, gt)).toBeCloseTo(1, 6);
       }),
     );

@@ -1,5 +1,6 @@
 /**
- * `eval-reduce`: read every per-image document, reduce them to dataset metrics, write
+ * `eval-reduce`: read every per-image document, reduce them to dataset metrics (core's
+ * `summarizeImages`: class-pooled mIoU for a class-prompted task, from the documents' counts), write
  * summary.json, report.md and report.html (./eval-report-html.ts), then the evaluation's succeeded
  * status (last). Idempotent: a second reduce message finds the job terminal and does nothing; a
  * crash before the status rewrites the same summary from the same inputs.
@@ -15,6 +16,7 @@ import {
   PerImageMetricsSchema,
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
+import { type ImageResult, iouConventionFor, summarizeImages } from "../core.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
 import { evaluationHtmlKey, renderEvaluationHtml } from "./eval-report-html.ts";
@@ -51,10 +53,11 @@ export async function handleEvalReduce(
         await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion),
       );
   const ok = docs.filter((d) => !d.error);
-  const metrics = ctx.engine.summarize(
-    task,
-    ok.map((d) => d.metrics),
-  );
+  // Core's one aggregation, as `alignsam eval` and eval:all form their numbers.
+  const { metrics } = summarizeImages(ok.map(imageResultOf), {
+    metrics: task.metrics,
+    iou: iouConventionFor(task),
+  });
   const summary: EvaluationSummary = {
     v: 1,
     evalId: msg.evalId,
@@ -110,6 +113,16 @@ export async function handleEvalReduce(
     },
   );
   return { outcome: "succeeded", status: done };
+}
+
+/** A per-image document as core's aggregation takes it (documents of older shards carry no counts). */
+function imageResultOf(d: PerImageMetrics): ImageResult {
+  return {
+    id: d.imageId,
+    values: d.metrics,
+    ...(d.className ? { classes: [d.className] } : {}),
+    ...(d.counts ? { confusion: d.counts } : {}),
+  };
 }
 
 function fmt(v: number): string {

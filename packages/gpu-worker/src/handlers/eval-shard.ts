@@ -18,6 +18,7 @@ import {
   type PerImageMetrics,
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "../context.ts";
+import { confusion } from "../core.ts";
 import { loadLabelled } from "../datasets.ts";
 import { type JobRef, readStatus, startJob } from "../job-status.ts";
 import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
@@ -91,7 +92,7 @@ export async function handleEvalShard(
       const started = Date.now();
       let doc: PerImageMetrics;
       try {
-        const sample = await loadLabelled(ctx.storage, msg.tenant, manifest.datasetId, item);
+        const sample = await loadLabelled(ctx.storage, msg.tenant, manifest.datasetId, item, ctx.imageLimits);
         const modelStart = performance.now();
         const outcome = await ctx.engine.segment({
           task,
@@ -103,6 +104,8 @@ export async function handleEvalShard(
         });
         const modelSeconds = secondsSince(modelStart);
         const metrics = ctx.engine.scoreImage(task, outcome, sample.mask);
+        // Intersection and union for the reduce's class-pooled mIoU (the same counts the metrics used).
+        const counts = confusion(outcome.mask, sample.mask);
         // Metered before the per-image document that marks the image done (a failed image is not billed).
         await recordUsage(ctx, {
           tenant: msg.tenant,
@@ -120,6 +123,8 @@ export async function handleEvalShard(
           imageId: item.id,
           shard: msg.shard,
           metrics: { ...metrics },
+          counts,
+          ...(manifest.className ? { className: manifest.className } : {}),
           durationMs: Date.now() - started,
         };
       } catch (e) {

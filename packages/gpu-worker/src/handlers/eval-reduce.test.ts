@@ -1,0 +1,150 @@
+/**
+ * The evaluation job's numbers come from core's one aggregation: shards store each image's pixel
+ * counts and class, and the reduce pools them, so a voc evaluation's mIoU is the class-pooled one
+ * `alignsam eval` and eval:all print, with the per-image mean beside it.
+ */
+import { fileURLToPath } from "node:url";
+import {
+  datasetPrefix,
+  defaultTaskRegistry,
+  type EvaluationManifest,
+  EvaluationSummarySchema,
+  evaluationManifestKey,
+  evaluationPerImageKey,
+  evaluationSummaryKey,
+  PerImageMetricsSchema,
+} from "@alignsam/core/light";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HandlerContext, jsonLogger } from "../context.ts";
+import { createCoreEngine } from "../engine-core.ts";
+import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+import { handleEvalReduce } from "./eval-reduce.ts";
+import { handleEvalShard } from "./eval-shard.ts";
+
+const delivery = { receiveCount: 1, lastAttempt: false };
+
+const manifestOf = (evalId: string, task: string, ids: string[], className?: string): EvaluationManifest => ({
+  v: 1,
+  evalId,
+  jobId: `${evalId}-job`,
+  tenant: "public",
+  task,
+  datasetId: "ds",
+  ...(className ? { className } : {}),
+  shards: [{ index: 0, items: ids.map((id) => ({ id, image: `${id}.png`, mask: `${id}.png` })) }],
+  createdAt: "2026-01-02T03:04:05.000Z",
+});
+
+describe("evaluation metrics through shards and reduce", () => {
+  let emu: TestEmulator;
+  let ctx: HandlerContext;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+    ctx = {
+      storage: emu.storage,
+      engine: createCoreEngine({
+        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
+      }),
+      tasks: defaultTaskRegistry,
+      log: jsonLogger({}, () => {}),
+      enqueue: async () => {},
+      now: () => new Date(),
+    };
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it("reduces a voc evaluation to the class-pooled mIoU and the image mean", async () => {
+    // I / U per image: a 8/10, b 1/4 (class "cat" in both); IoU 0.8 and 0.25.
+    const docs = [
+      { id: "a", counts: { tp: 8, fp: 2, fn: 0, tn: 5 }, iou: 0.8 },
+      { id: "b", counts: { tp: 1, fp: 1, fn: 2, tn: 5 }, iou: 0.25 },
+    ];
+    await emu.storage.putJson(
+      evaluationManifestKey("public", "voc1"),
+      manifestOf(
+        "voc1",
+        "voc",
+        docs.map((d) => d.id),
+        "cat",
+      ),
+    );
+    for (const d of docs) {
+      await emu.storage.putJson(evaluationPerImageKey("public", "voc1", d.id), {
+        v: 1,
+        evalId: "voc1",
+        imageId: d.id,
+        shard: 0,
+        metrics: { mIoU: d.iou },
+        counts: d.counts,
+        className: "cat",
+        durationMs: 1,
+      });
+    }
+    const reduced = await handleEvalReduce(
+      ctx,
+      { v: 1, type: "eval-reduce", jobId: "voc1-job", tenant: "public", evalId: "voc1" },
+      delivery,
+    );
+    expect(reduced).toMatchObject({ outcome: "succeeded" });
+    const summary = await emu.storage.getJson(
+      evaluationSummaryKey("public", "voc1"),
+      EvaluationSummarySchema,
+    );
+    // pooled (8 + 1) / (10 + 4) = 9/14, not the image mean (0.8 + 0.25) / 2 = 0.525
+    expect(summary?.metrics.mIoU).toBeCloseTo(9 / 14, 12);
+    expect(summary?.metrics.imageMeanIoU).toBeCloseTo(0.525, 12);
+  });
+
+  it("stores each image's pixel counts and class, consistent with its IoU", async () => {
+    const [w, h] = [64, 48];
+    const rgb = Buffer.alloc(w * h * 3);
+    const grey = Buffer.alloc(w * h);
+    for (let i = 0; i < w * h; i++) {
+      const inside = ((i % w) - 32) ** 2 + (Math.floor(i / w) - 24) ** 2 < 14 ** 2;
+      grey[i] = inside ? 255 : 0;
+      rgb.set(inside ? [240, 210, 30] : [40, 80, 120], i * 3);
+    }
+    const png = async (data: Buffer, channels: 1 | 3) =>
+      new Uint8Array(
+        await sharp(data, { raw: { width: w, height: h, channels } })
+          .png()
+          .toBuffer(),
+      );
+    await emu.storage.putBytes(
+      `${datasetPrefix("public", "ds")}images/s.png`,
+      await png(rgb, 3),
+      "image/png",
+    );
+    await emu.storage.putBytes(
+      `${datasetPrefix("public", "ds")}masks/s.png`,
+      await png(grey, 1),
+      "image/png",
+    );
+    await emu.storage.putJson(
+      evaluationManifestKey("public", "sal1"),
+      manifestOf("sal1", "saliency", ["s"], "disc"),
+    );
+    const shard = {
+      v: 1 as const,
+      type: "eval-shard" as const,
+      jobId: "sal1-job",
+      tenant: "public",
+      evalId: "sal1",
+      shard: 0,
+    };
+    expect(await handleEvalShard(ctx, shard, delivery)).toMatchObject({ outcome: "succeeded" });
+    const doc = await emu.storage.getJson(
+      evaluationPerImageKey("public", "sal1", "s"),
+      PerImageMetricsSchema,
+    );
+    expect(doc?.className).toBe("disc");
+    const c = doc!.counts!;
+    expect(c.tp + c.fp + c.fn + c.tn).toBe(w * h);
+    expect(c.tp + c.fn).toBe(grey.filter((v) => v === 255).length);
+    expect(doc?.metrics.mIoU).toBeCloseTo(c.tp / (c.tp + c.fp + c.fn), 12);
+  });
+});
