@@ -7,6 +7,11 @@
  * Run: npm exec -- node packages/core/bench/evaluate-all.ts [--tasks blur,shadow] [--train-epochs 5]
  *      [--max-test N] [--steps 15] [--policies DIR] [--retrain] [--save-policies] [--out FILE]
  *      [--render-only] [--html-gallery none|masks-only|images] [--html-dir DIR]
+ *      [--data-dir DIR] [--all-pairs]
+ *
+ * `--all-pairs` is a user's check of given policies on their own folder: every pair of each task's
+ * folder under --data-dir is scored with the policies in --policies, nothing is trained, and the
+ * report goes to alignsam-eval/all-pairs/ (git-ignored) instead of docs/ (./evaluate-all-mode.ts).
  *
  * Beside the Markdown it writes one self-contained HTML report per task, <html-dir>/<task>.html,
  * rendered from the saved JSON (see ./evaluation-html.ts). Its gallery defaults to "none" because
@@ -19,13 +24,7 @@ import { cpus, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { Command } from "commander";
-import {
-  type DatasetPair,
-  loadDataset,
-  loadPair,
-  resolveDatasetsRoot,
-  splitTrainTest,
-} from "../src/datasets/index.ts";
+import { type DatasetPair, loadDataset, loadPair } from "../src/datasets/index.ts";
 import { findRepositoryRoot } from "../src/datasets/root.ts";
 import {
   alignSamMethod,
@@ -61,12 +60,25 @@ import { createClassicSegmenter } from "../src/models/classic/index.ts";
 import { TRAINING_DEFAULTS } from "../src/pipeline/defaults.ts";
 import { defaultTaskRegistry, type TaskDefinition } from "../src/tasks/registry.ts";
 import { activeTfBackend } from "../src/tf/backend.ts";
+import { loadGivenPolicy, resolveMode, selectPairs } from "./evaluate-all-mode.ts";
 import { renderOnlyGallery, writeTaskHtml } from "./evaluation-html.ts";
 
 const program = new Command()
   .name("evaluate-all")
   .description("Evaluate AlignSAM, its ablations and the baselines on every task; write docs/EVALUATION.md")
-  .option("--tasks <list>", "comma-separated tasks", defaultTaskRegistry.names().join(","))
+  .option(
+    "--tasks <list>",
+    `comma-separated tasks (default: ${defaultTaskRegistry.names().join(",")}; with --all-pairs, those with a folder)`,
+  )
+  .option(
+    "--data-dir <dir>",
+    "datasets root, <dir>/<task>/{images,masks} (default: $ALIGNSAM_DATASETS, else ../shared/datasets)",
+  )
+  .option(
+    "--all-pairs",
+    "score the given --policies on EVERY pair of each task's folder, training nothing (PerSAM and the rule check, which need a training split or the reference datasets, are left out)",
+    false,
+  )
   .option("--train <n>", "training pairs per task (paper: 50)", "50")
   .option("--seed <n>", "split and training seed", "0")
   .option(
@@ -85,15 +97,21 @@ const program = new Command()
   .option("--max-test <n>", "score at most N test pairs per task (spread evenly over the ids); default all")
   .option(
     "--policies <dir>",
-    "folder of shipped policies, <dir>/<task>/ (loaded when present and matching)",
+    "folder of shipped policies, <dir>/<task>/ (loaded when present and matching; --all-pairs: loaded as they are)",
     "policies",
   )
   .option("--retrain", "always train, ignoring shipped policies", false)
   .option("--save-policies", "save the policies trained in this run to <policies>/<task>/", false)
   .option("--no-rule-check", "skip re-measuring the BASELINES.md rules on every pair")
   .option("--voc-all-classes", "voc: keep the 60 non-VOC COCO classes too", false)
-  .option("--out <file>", "Markdown report", "docs/EVALUATION.md")
-  .option("--json-dir <dir>", "JSON results folder", "docs/evaluation")
+  .option(
+    "--out <file>",
+    "Markdown report (default: docs/EVALUATION.md; --all-pairs: alignsam-eval/all-pairs/EVALUATION.md)",
+  )
+  .option(
+    "--json-dir <dir>",
+    "JSON results folder (default: docs/evaluation; --all-pairs: alignsam-eval/all-pairs)",
+  )
   .option("--render-only", "rewrite the Markdown from <json-dir>/report.json without evaluating", false)
   .option(
     "--html-gallery <mode>",
@@ -103,7 +121,9 @@ const program = new Command()
   .option("--html-dir <dir>", "folder of the per-task HTML reports (default: --json-dir)");
 
 interface Args {
-  tasks: string;
+  tasks?: string;
+  dataDir?: string;
+  allPairs: boolean;
   train: string;
   seed: string;
   trainEpochs: string;
@@ -117,8 +137,8 @@ interface Args {
   savePolicies: boolean;
   ruleCheck: boolean;
   vocAllClasses: boolean;
-  out: string;
-  jsonDir: string;
+  out?: string;
+  jsonDir?: string;
   renderOnly: boolean;
   htmlGallery: string;
   htmlDir?: string;
@@ -126,7 +146,8 @@ interface Args {
 
 const args = program.parse().opts<Args>();
 const repo = findRepositoryRoot();
-const root = resolveDatasetsRoot();
+const mode = await resolveMode(args);
+const root = mode.root;
 const int = (v: string, name: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
@@ -142,9 +163,9 @@ const settings = {
   sweep: args.sweep.split(",").map((s) => int(s.trim(), "sweep")),
   maxTest: args.maxTest === undefined ? Number.POSITIVE_INFINITY : int(args.maxTest, "max-test"),
 };
-const tasks: TaskDefinition[] = args.tasks.split(",").map((n) => defaultTaskRegistry.get(n.trim()));
-const jsonDir = resolve(repo, args.jsonDir);
-const htmlDirs = { json: jsonDir, html: resolve(repo, args.htmlDir ?? args.jsonDir) };
+const tasks: readonly TaskDefinition[] = mode.tasks;
+const jsonDir = resolve(repo, mode.jsonDir);
+const htmlDirs = { json: jsonDir, html: resolve(repo, args.htmlDir ?? mode.jsonDir) };
 const galleryMode = parseGalleryMode(args.htmlGallery);
 /** Gallery cases with pictures, per task, made while the task's policy is loaded. */
 const galleries = new Map<string, GalleryCase[]>();
@@ -181,7 +202,11 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const datasetName = task.dataset ?? task.name;
   const dataset = await loadDataset(datasetName, { root });
   const pairs = await taskPairs(task, dataset, { vocAllClasses: args.vocAllClasses });
-  const split = splitTrainTest(pairs.pairs, { train: settings.train, seed: settings.seed });
+  const split = selectPairs(pairs.pairs, {
+    allPairs: mode.allPairs,
+    train: settings.train,
+    seed: settings.seed,
+  });
   const test = spread(split.test, settings.maxTest);
   const segmenter = cachingSegmenter(createClassicSegmenter());
 
@@ -201,25 +226,28 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     policy,
     info: obtained,
     models,
-  } = await obtainPolicy(task, trainSamples, segmenter, {
-    dir: resolve(repo, args.policies, task.name),
-    retrain: args.retrain,
-    save: args.savePolicies,
-    seed: settings.seed,
-    epochs: settings.epochs,
-    ppoEpochs: settings.ppoEpochs,
-    episodesPerUpdate: settings.episodesPerUpdate,
-    steps: settings.steps,
-    onProgress: (p) =>
-      training.update(p.episode, {
-        detail: `epoch ${p.epoch}/${p.epochs} reward ${p.meanReward.toFixed(2)}`,
-      }),
-    onSkip: (reason) => process.stderr.write(`${reason}\n`),
-  });
+  } = mode.allPairs
+    ? await loadGivenPolicy(task, resolve(repo, args.policies, task.name), segmenter)
+    : await obtainPolicy(task, trainSamples, segmenter, {
+        dir: resolve(repo, args.policies, task.name),
+        retrain: args.retrain,
+        save: args.savePolicies,
+        seed: settings.seed,
+        epochs: settings.epochs,
+        ppoEpochs: settings.ppoEpochs,
+        episodesPerUpdate: settings.episodesPerUpdate,
+        steps: settings.steps,
+        onProgress: (p) =>
+          training.update(p.episode, {
+            detail: `epoch ${p.epoch}/${p.epochs} reward ${p.meanReward.toFixed(2)}`,
+          }),
+        onSkip: (reason) => process.stderr.write(`${reason}\n`),
+      });
   // The report names the policy folder relative to the repository, not this machine's absolute path.
   const policyInfo = obtained.path ? { ...obtained, path: relative(repo, obtained.path) } : obtained;
   training.stop();
-  const perSam = await perSamMethod(segmenter, trainSamples);
+  // PerSAM's target is the training foreground's mean feature: no training pairs, no PerSAM.
+  const perSam = mode.allPairs ? [] : [await perSamMethod(segmenter, trainSamples)];
   trainSamples.length = 0; // training images are no longer needed: free them before the test loop
 
   const policyCurves = policy.card.training.curves;
@@ -237,7 +265,7 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     srmAloneMethod(policy, { ...base }),
     oracleClicksMethod(models.segmenter, settings.steps + 2),
     centreClickMethod(segmenter),
-    perSam,
+    ...perSam,
     ...ruleMethods(task),
   ];
   const sweep = stepSweepMethods(policy, settings.sweep, { ...base, name: "AlignSAM" });
@@ -293,7 +321,9 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
   const oracleName = `oracle clicks (${settings.steps + 2})`;
   const oracleIou = named(oracleName).summary.metrics.mIoU;
   const curves = policyCurves;
-  const ruleChecks = args.ruleCheck ? await checkRules(task, datasetName, dataset.pairs) : [];
+  // The rule check compares with BASELINES.md's numbers for the reference datasets, not a user's folder.
+  const ruleChecks =
+    args.ruleCheck && !mode.allPairs ? await checkRules(task, datasetName, dataset.pairs) : [];
   const notes: string[] = [];
   if (task.branch === "explicit" && models.prior !== "none") {
     notes.push(
@@ -305,6 +335,10 @@ async function evaluateTask(task: TaskDefinition): Promise<TaskEvaluation> {
     );
   }
   if (pairs.note) notes.push(pairs.note);
+  if (mode.allPairs)
+    notes.push(
+      `--all-pairs: the given policy (${policyInfo.path}) scored on every pair of ${join(root, datasetName)}, nothing trained; whether the policy trained on some of these images is not checked. PerSAM (needs training pairs) is left out.`,
+    );
   const evaluation: TaskEvaluation = {
     task: task.name,
     dataset: datasetName,
@@ -443,10 +477,10 @@ interface TrainTimeJson {
 if (args.renderOnly) {
   const saved = JSON.parse(await readFile(join(jsonDir, "report.json"), "utf8")) as EvaluationReport;
   await writeText(
-    resolve(repo, args.out),
+    resolve(repo, mode.out),
     renderEvaluationDoc(saved, EVALUATION_CONVENTIONS) + (await trainTimeSection()) + (await branchSection()),
   );
-  process.stderr.write(`rewrote ${args.out} from ${relative(repo, jsonDir)}/report.json\n`);
+  process.stderr.write(`rewrote ${mode.out} from ${relative(repo, jsonDir)}/report.json\n`);
   const run = await readSavedReport(jsonDir);
   for (const t of run.tasks.filter((x) => tasks.some((task) => task.name === x.task))) {
     const cases = await renderOnlyGallery(galleryMode, t, jsonDir, { root, repo });
@@ -474,7 +508,7 @@ const report: EvaluationReport = {
   },
   settings: {
     backend: "classic",
-    train: settings.train,
+    train: mode.allPairs ? 0 : settings.train,
     seed: settings.seed,
     epochs: settings.epochs,
     ppoEpochs: settings.ppoEpochs,
@@ -488,7 +522,7 @@ const report: EvaluationReport = {
 };
 await writeText(join(jsonDir, "report.json"), summaryToJson(report as never));
 await writeText(
-  resolve(repo, args.out),
+  resolve(repo, mode.out),
   renderEvaluationDoc(report, EVALUATION_CONVENTIONS) + (await trainTimeSection()) + (await branchSection()),
 );
 for (const t of evaluations) {
@@ -496,5 +530,5 @@ for (const t of evaluations) {
   await writeTaskHtml(report, t, htmlDirs, { mode: galleryMode, ...(cases ? { cases } : {}) });
 }
 process.stderr.write(
-  `\nwrote ${args.out} and ${relative(repo, jsonDir)}/ in ${(report.totalMs / 60_000).toFixed(1)} min\n`,
+  `\nwrote ${mode.out} and ${relative(repo, jsonDir)}/ in ${(report.totalMs / 60_000).toFixed(1)} min\n`,
 );

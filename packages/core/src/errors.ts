@@ -21,6 +21,8 @@ export type AlignSamErrorCode =
   | "POLICY_INCOMPATIBLE"
   | "POLICY_NOT_FOUND"
   | "INVALID_ARGUMENT"
+  /** A command's environment is missing a setting it needs or its storage cannot be reached with it. */
+  | "CONFIG_INVALID"
   /** A callback URL that is not https or reaches a non-public address (SSRF guard). */
   | "CALLBACK_FORBIDDEN"
   /** A queue message or job document that cannot be processed as written (never retried). */

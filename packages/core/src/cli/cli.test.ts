@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,7 +73,7 @@ beforeAll(async () => {
     "--out",
     policy,
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
@@ -134,7 +134,13 @@ describe("alignsam segment", () => {
     );
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.code).toBe(0);
-    const answer = JSON.parse(run.stdout) as { image: string; foreground: number; clicks: number }[];
+    const answer = JSON.parse(run.stdout) as {
+      image: string;
+      foreground: number;
+      points: number;
+      initialPrompts: number;
+      clicks: number;
+    }[];
     expect(answer.map((a) => a.image)).toEqual([images[0], images[5]]);
     for (const [k, stem] of ["img_000", "img_005"].entries()) {
       const mask = await decodeBinaryMaskPng(new Uint8Array(await readFile(join(out, `${stem}.mask.png`))));
@@ -150,6 +156,8 @@ describe("alignsam segment", () => {
       const trajectory = JSON.parse(await readFile(join(out, `${stem}.trajectory.json`), "utf8"));
       expect(trajectory.steps).toBe(3);
       expect(answer[k].clicks).toBe(3);
+      expect(answer[k].points).toBe(trajectory.points.length);
+      expect(answer[k].initialPrompts + answer[k].clicks).toBe(answer[k].points);
       expect(trajectory.points).toHaveLength(2 + 3);
       expect(trajectory.labels).toHaveLength(2 + 3);
       expect(trajectory.timings.totalMs).toBeGreaterThan(0);
@@ -171,7 +179,12 @@ describe("alignsam segment", () => {
       "rle",
     );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/img_001\.png: foreground \d+\.\d%, 3 clicks, \d+ ms/);
+    // The count printed is the trajectory's: P_0 (from the SRM map) plus T = 3 clicks.
+    const [, points, initial] = run.stdout.match(
+      /img_001\.png: foreground \d+\.\d%, (\d+) points \((\d) initial \+ 3 clicks\), \d+ ms/,
+    ) ?? ["", "-1", "-1"];
+    expect(Number(points)).toBe(Number(initial) + 3);
+    expect(run.stdout).not.toContain("ok,"); // one image: no batch summary
     expect(existsSync(join(out, "img_001.rle.json"))).toBe(true);
     expect(existsSync(join(out, "img_001.mask.png"))).toBe(false);
   });
@@ -193,6 +206,51 @@ describe("alignsam segment", () => {
     expect(run.code).toBe(1);
     const error = JSON.parse(run.stderr.trim().split("\n").at(-1) ?? "{}").error;
     expect(["IMAGE_UNSUPPORTED_FORMAT", "IMAGE_DECODE"]).toContain(error.code);
+    // Nothing was segmented: no output folder is left behind.
+    expect(existsSync(join(tmp, "x"))).toBe(false);
+  });
+
+  it("segments a folder past a file it cannot decode and a missing one, naming both, then exits 1", async () => {
+    const folder = join(tmp, "batch");
+    await mkdir(folder);
+    await copyFile(images[2], join(folder, "a.png"));
+    await writeFile(join(folder, "b.png"), "this is not an image\n");
+    await copyFile(images[3], join(folder, "c.jpg")); // a PNG under another extension: decoded by content
+    await writeFile(join(folder, "notes.txt"), "not an image extension: skipped\n");
+    const missing = join(tmp, "missing.png");
+    const out = join(tmp, "segment-batch");
+    const common = ["--task", "saliency", "--policy", policy, "--out", out, "--outputs", "mask"];
+    const run = await cli("segment", folder, missing, ...common);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^segment: .*batch\/b\.png: IMAGE_(DECODE|UNSUPPORTED_FORMAT): /m);
+    expect(run.stderr).toContain(
+      `segment: ${missing}: INVALID_ARGUMENT: cannot read image ${missing}: no such file`,
+    );
+    expect(run.stderr).toMatch(/^IMAGE_\w+: 2 of 4 images failed: .*b\.png .*missing\.png/m);
+    expect(run.stdout).toMatch(/batch\/a\.png: foreground .* points/);
+    expect(run.stdout).toMatch(/batch\/c\.jpg: foreground .* points/);
+    expect(run.stdout).toContain("segment: 2 ok, 2 failed");
+    expect((await readdir(out)).sort()).toEqual(["a.mask.png", "c.mask.png"]);
+
+    const json = await cli("--json", "segment", folder, ...common, "--out", join(tmp, "segment-batch-json"));
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { image: string }[]).map((r) => r.image)).toEqual([
+      join(folder, "a.png"),
+      join(folder, "c.jpg"),
+    ]);
+    const error = JSON.parse(json.stderr.trim().split("\n").at(-1) ?? "{}").error;
+    expect(error.details.ok).toBe(2);
+    expect(error.details.failed).toEqual([
+      { image: join(folder, "b.png"), code: error.code, message: expect.any(String) },
+    ]);
+  });
+
+  it("refuses a folder with no images before loading anything", async () => {
+    const empty = join(tmp, "empty-folder");
+    await mkdir(empty);
+    const run = await cli("segment", empty, "--task", "saliency", "--policy", policy);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^INVALID_ARGUMENT: folder .*empty-folder holds no images/m);
   });
 
   it("exits 1 listing the valid task names on an unknown task", async () => {
@@ -303,6 +361,25 @@ describe("alignsam eval", () => {
     expect(run.stderr).toContain("warning: the policy was not trained on this split");
     expect(run.stdout).toMatch(/saliency: 2 images, MAE/);
   });
+});
+
+describe("alignsam eval --samples 0 (a user's own folder)", () => {
+  it("scores the shipped blur policy on every pair of a new folder, without the training-split warning", async () => {
+    const own = join(tmp, "own");
+    const paths = await writeMiniDataset(own, "blur", 3, 64);
+    const out = join(tmp, "eval-own");
+    const run = await cli("--json", "eval", "--task", "blur", "--data", own, "--samples", "0", "--out", out);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain("warning");
+    expect(JSON.parse(run.stdout).split).toMatchObject({ train: 0, test: 3, allPairs: true });
+    const ids = (await readFile(join(out, "images.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { id: string }).id)
+      .sort();
+    expect(ids).toEqual(paths.map((p) => basename(p, ".png")));
+    expect(await readFile(join(out, "summary.md"), "utf8")).toContain("3 of all 3 pairs of the folder");
+  }, 60_000);
 });
 
 describe("alignsam with an ONNX SAM package (--sam-manifest)", () => {

@@ -25,8 +25,10 @@ import {
 import {
   formatMetric,
   markdownTable,
+  metricLabel,
   openJsonlWriter,
   perClassTable,
+  reportedMetrics,
   summaryToJson,
   writeText,
 } from "../../evaluation/report.ts";
@@ -73,7 +75,10 @@ export function registerEvalCommand(program: Command): void {
     .option("--data <dir>", "datasets root (default: $ALIGNSAM_DATASETS, else ../shared/datasets)")
     .option("--out <dir>", "results folder (default: ./alignsam-eval/<task>/)")
     .option("--max-test <n>", "score at most N held-out pairs, spread evenly over the ids (default: all)")
-    .option("--samples <n>", "training pairs of the split (default: the policy card's)")
+    .option(
+      "--samples <n>",
+      "training pairs of the split (default: the policy card's); 0 scores every pair of the folder (your own data)",
+    )
     .option("--seed <n>", "split seed (default: the policy card's)")
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
@@ -101,8 +106,10 @@ export function registerEvalCommand(program: Command): void {
             const samples = optionalInt(flags.samples, "--samples") ?? card.trainingSet.count;
             const seed = optionalInt(flags.seed, "--seed") ?? card.seed;
             const split = await loadTaskSplit(task, { root: flags.data, samples, seed });
-            const verified = await sameTrainingSet(split.train, card.trainingSet.sha256);
-            if (!verified) {
+            // --samples 0 scores every pair of the folder (a user's own data): no split to verify.
+            const allPairs = samples === 0;
+            const verified = !allPairs && (await sameTrainingSet(split.train, card.trainingSet.sha256));
+            if (!verified && !allPairs) {
               process.stderr.write(
                 `warning: the policy was not trained on this split's ${samples} training pairs (seed ${seed}); held-out images may include images it trained on\n`,
               );
@@ -151,6 +158,7 @@ export function registerEvalCommand(program: Command): void {
               testAvailable: split.test.length,
               test: test.length,
               trainingSetVerified: verified,
+              allPairs,
               ...(split.note ? { note: split.note } : {}),
             };
             const summaryPath = join(out, "summary.json");
@@ -166,7 +174,9 @@ export function registerEvalCommand(program: Command): void {
                 `# AlignSAM on ${task.name} (${split.dataset})`,
                 "",
                 `Policy \`${policyUri}\` (trained ${card.createdAt}, T = ${card.hyperparameters.steps}, ${card.segmenter.backend} ${card.segmenter.modelId}); ` +
-                  `${test.length} of ${split.test.length} held-out pairs (split seed ${seed}, ${split.train.length} training pairs${verified ? ", the policy's own" : ", NOT the policy's training set"}).`,
+                  (allPairs
+                    ? `${test.length} of all ${split.test.length} pairs of the folder (--samples 0: no training split).`
+                    : `${test.length} of ${split.test.length} held-out pairs (split seed ${seed}, ${split.train.length} training pairs${verified ? ", the policy's own" : ", NOT the policy's training set"}).`),
                 ...(split.note ? ["", split.note] : []),
                 "",
                 markdownTable([summary], task.metrics).trimEnd(),
@@ -189,7 +199,10 @@ export function registerEvalCommand(program: Command): void {
               perImage,
               gallery: { mode: galleryMode, cases },
               facts: [
-                `Policy ${policyUri} (trained ${card.createdAt}, T = ${card.hyperparameters.steps}); ${test.length} of ${split.test.length} held-out pairs, split seed ${seed}, ${split.train.length} training pairs${verified ? ", the policy's own" : ", NOT the policy's training set"}.`,
+                `Policy ${policyUri} (trained ${card.createdAt}, T = ${card.hyperparameters.steps}); ` +
+                  (allPairs
+                    ? `${test.length} of all ${split.test.length} pairs of the folder (--samples 0: no training split).`
+                    : `${test.length} of ${split.test.length} held-out pairs, split seed ${seed}, ${split.train.length} training pairs${verified ? ", the policy's own" : ", NOT the policy's training set"}.`),
               ],
               notes: split.note ? [split.note] : [],
             });
@@ -211,7 +224,9 @@ export function registerEvalCommand(program: Command): void {
               global,
               () =>
                 [
-                  `${task.name}: ${summary.images} images, ${task.metrics.map((m) => `${m} ${formatMetric(m, summary.metrics[m])}`).join(", ")} (${(totalMs / 1000).toFixed(1)} s)`,
+                  `${task.name}: ${summary.images} images, ${reportedMetrics([summary], task.metrics)
+                    .map((m) => `${metricLabel(m)} ${formatMetric(m, summary.metrics[m])}`)
+                    .join(", ")} (${(totalMs / 1000).toFixed(1)} s)`,
                   `  ${jsonlPath}`,
                   `  ${summaryPath}`,
                   `  ${markdownPath}`,

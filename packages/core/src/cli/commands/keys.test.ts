@@ -92,4 +92,40 @@ describe("alignsam keys (against the S3 emulator)", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no API key "k0123456789abcdef"');
   });
+
+  it("says which setting is missing or wrong, on one line and without a stack trace", async () => {
+    const saved = env;
+    const unset = Object.fromEntries(Object.entries(saved).filter(([k]) => !k.startsWith("ALIGNSAM_")));
+    try {
+      for (const [vars, args, expected] of [
+        [{}, ["keys", "list"], /^CONFIG_INVALID: ALIGNSAM_BUCKET is not set/],
+        [{}, ["keys", "create", "--name", "x"], /^CONFIG_INVALID: ALIGNSAM_BUCKET is not set/],
+        [
+          { ALIGNSAM_BUCKET: BUCKET, ALIGNSAM_S3_ENDPOINT: "not a url" },
+          ["keys", "revoke", "k0123456789abcdef"],
+          /^CONFIG_INVALID: invalid keys configuration: ALIGNSAM_S3_ENDPOINT: /,
+        ],
+        [
+          { ALIGNSAM_BUCKET: "no-such-bucket", ALIGNSAM_S3_ENDPOINT: server.address },
+          ["keys", "list"],
+          /^CONFIG_INVALID: cannot use the key store s3:\/\/no-such-bucket at http:\/\/.*ALIGNSAM_BUCKET/,
+        ],
+      ] as const) {
+        env = { ...unset, ...vars };
+        const run = await cli(...args);
+        expect(run.code, args.join(" ")).toBe(1);
+        expect(run.stderr).toMatch(expected);
+        expect(run.stderr.trim().split("\n")).toHaveLength(1);
+        expect(run.stderr).not.toMatch(/^\s+at /m);
+      }
+      env = { ...unset };
+      const json = await cli("--json", "keys", "list");
+      expect(JSON.parse(json.stderr).error).toMatchObject({
+        code: "CONFIG_INVALID",
+        details: { variable: "ALIGNSAM_BUCKET" },
+      });
+    } finally {
+      env = saved;
+    }
+  });
 });

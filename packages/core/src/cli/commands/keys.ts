@@ -6,7 +6,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Command } from "commander";
 import { z } from "zod";
-import { AlignSamError } from "../../errors.ts";
+import { AlignSamError, isAlignSamError } from "../../errors.ts";
 import { type ApiKeyRecord, ApiKeyRecordSchema, apiKeyHashPrefix, mintApiKey } from "../../jobs/api-keys.ts";
 import { API_KEYS_PREFIX, apiKeyRecordKey, KeySegmentSchema } from "../../jobs/keys.ts";
 import { readEnvConfig, SHARED_SERVICE_ENV } from "../../util/env-config.ts";
@@ -27,13 +27,48 @@ const KEY_STORE_ENV = {
   region: SHARED_SERVICE_ENV.region,
 } as const;
 
-/** The bucket and endpoint from ALIGNSAM_BUCKET, ALIGNSAM_S3_ENDPOINT, ... (as the services read them). */
+/**
+ * The bucket and endpoint from ALIGNSAM_BUCKET, ALIGNSAM_S3_ENDPOINT, ... (as the services read them).
+ * A missing or bad variable is a CONFIG_INVALID error naming it, on one line.
+ */
 export function loadKeyStoreConfig(env: Record<string, string | undefined>): KeyStoreConfig {
-  return readEnvConfig(KeyStoreConfigSchema, KEY_STORE_ENV, env, "keys", (raw) => {
-    if (typeof raw.s3ForcePathStyle === "string") {
-      raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
-    }
-  });
+  if (!env[KEY_STORE_ENV.bucket]?.trim()) {
+    throw new AlignSamError(
+      "CONFIG_INVALID",
+      `${KEY_STORE_ENV.bucket} is not set: the keys commands need the service's bucket (and ${KEY_STORE_ENV.s3Endpoint} for an S3 emulator, e.g. http://127.0.0.1:4566 under \`npm start\`)`,
+      { variable: KEY_STORE_ENV.bucket },
+    );
+  }
+  try {
+    return readEnvConfig(KeyStoreConfigSchema, KEY_STORE_ENV, env, "keys", (raw) => {
+      if (typeof raw.s3ForcePathStyle === "string") {
+        raw.s3ForcePathStyle = /^(1|true|yes)$/i.test(raw.s3ForcePathStyle);
+      }
+    });
+  } catch (e) {
+    // readEnvConfig lists one bad variable per line; a CLI error is one line.
+    const problems = (e as Error).message
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim());
+    throw new AlignSamError("CONFIG_INVALID", `invalid keys configuration: ${problems.join("; ")}`, {
+      problems,
+    });
+  }
+}
+
+/**
+ * Storage failures (no credentials, endpoint unreachable, no such bucket) as one CONFIG_INVALID line
+ * that names where the command looked, instead of the SDK's stack trace.
+ */
+function storageError(e: unknown, config: KeyStoreConfig): unknown {
+  if (isAlignSamError(e) || !(e instanceof Error)) return e;
+  const where = config.s3Endpoint ? `at ${config.s3Endpoint}` : `on AWS (${config.region})`;
+  return new AlignSamError(
+    "CONFIG_INVALID",
+    `cannot use the key store s3://${config.bucket} ${where}: ${e.name}: ${e.message.split("\n")[0]}; check ${KEY_STORE_ENV.bucket}, ${KEY_STORE_ENV.s3Endpoint} and the AWS credentials`,
+    { bucket: config.bucket, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}), cause: e.name },
+  );
 }
 
 /** Key records in one bucket: create, list, revoke. */
@@ -161,9 +196,12 @@ function describeKey(r: ApiKeyRecord): string {
 
 /** Run `use` with a key store from the environment, closing it afterwards. */
 async function withStore<T>(use: (store: KeyStore) => Promise<T>): Promise<T> {
-  const store = createKeyStore(loadKeyStoreConfig(process.env));
+  const config = loadKeyStoreConfig(process.env);
+  const store = createKeyStore(config);
   try {
     return await use(store);
+  } catch (e) {
+    throw storageError(e, config);
   } finally {
     store.close();
   }

@@ -2,10 +2,10 @@
  * `alignsam segment <image...> --task T`: segments images with a trained policy and writes, per
  * image, the mask, the probability map, COCO RLE, the clicks (trajectory) and an overlay.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { AlignSamError } from "../../errors.ts";
+import { AlignSamError, isAlignSamError } from "../../errors.ts";
 import { decodeImage } from "../../image/decode.ts";
 import { renderOverlay } from "../../mask/overlay.ts";
 import { encodeMaskPng, encodeProbabilityPng } from "../../mask/png.ts";
@@ -15,6 +15,7 @@ import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
 import { defaultPolicyDir, listOption, loadTaskPolicy, optionalInt, taskOption } from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
 import { startProgress } from "../progress.ts";
+import { expandInputs, outputStems, readInput } from "../segment-inputs.ts";
 
 export const SEGMENT_OUTPUTS = ["mask", "probability", "rle", "trajectory", "overlay"] as const;
 export type SegmentOutput = (typeof SEGMENT_OUTPUTS)[number];
@@ -41,41 +42,48 @@ export interface SegmentedImage {
   readonly width: number;
   readonly height: number;
   readonly foreground: number;
+  /** Prompt points in the trajectory: the initial prompts P_0 (from the SRM map) plus the clicks. */
+  readonly points: number;
+  /** P_0: the SRM map's most and least confident positions (1 when they coincide). */
+  readonly initialPrompts: number;
+  /** The agent's clicks (T). */
   readonly clicks: number;
   readonly ms: number;
   readonly files: Record<string, string>;
 }
 
-/** Output file stems must not collide: two `x.jpg` from different folders would overwrite each other. */
-function stems(paths: readonly string[]): string[] {
-  const seen = new Map<string, string>();
-  return paths.map((p) => {
-    const stem = basename(p, extname(p));
-    const other = seen.get(stem);
-    if (other !== undefined) {
-      throw new AlignSamError(
-        "INVALID_ARGUMENT",
-        `${other} and ${p} would both write ${stem}.*; segment them in separate runs or rename one`,
-      );
-    }
-    seen.set(stem, p);
-    return stem;
-  });
+/** An image of the batch that could not be segmented, and why. */
+export interface FailedImage {
+  readonly image: string;
+  readonly code: string;
+  readonly message: string;
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
+/** "17 points (2 initial + 15 clicks)": the trajectory's size, in the words the paper uses. */
+export function describePoints(r: Pick<SegmentedImage, "points" | "initialPrompts" | "clicks">): string {
+  return `${r.points} points (${r.initialPrompts} initial + ${r.clicks} clicks)`;
+}
+
+/** Writes one image's files, all or none: a failure midway removes the ones already written. */
+async function writeAll(out: string, files: readonly { path: string; bytes: Uint8Array }[]): Promise<void> {
+  // Created only now, when an image's results are ready: a run where every image fails leaves nothing.
+  await mkdir(out, { recursive: true });
+  const written: string[] = [];
   try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR") {
-      throw new AlignSamError(
-        "INVALID_ARGUMENT",
-        `cannot read image ${path}: ${code === "ENOENT" ? "no such file" : "it is a folder"}`,
-      );
+    for (const f of files) {
+      await writeFile(f.path, f.bytes);
+      written.push(f.path);
     }
+  } catch (e) {
+    await Promise.all(written.map((w) => rm(w, { force: true })));
     throw e;
   }
+}
+
+function failureOf(image: string, e: unknown): FailedImage {
+  if (isAlignSamError(e)) return { image, code: e.code, message: e.message };
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { image, code: (err as NodeJS.ErrnoException).code ?? err.name, message: err.message };
 }
 
 /** Registers `segment`. */
@@ -83,7 +91,7 @@ export function registerSegmentCommand(program: Command): void {
   program
     .command("segment")
     .description("segment images with a trained policy: mask, probability, RLE, clicks and overlay per image")
-    .argument("<image...>", "JPEG, PNG or WebP files")
+    .argument("<image...>", "JPEG, PNG or WebP files, or folders of them (not recursive)")
     .requiredOption("--task <task>", "task the policy was trained for")
     .option("--policy <dir>", "policy folder or s3://bucket/prefix (default: <repo>/policies/<task>/)")
     .option("--out <dir>", "output folder", "alignsam-segment")
@@ -105,7 +113,7 @@ export function registerSegmentCommand(program: Command): void {
     .option("--prior <name>", BACKEND_FLAG_HELP.prior)
     .action(
       action(
-        async (images: string[], flags: SegmentFlags) => {
+        async (args: string[], flags: SegmentFlags) => {
           const global = program.opts<GlobalOptions>();
           const task = taskOption(flags.task);
           const outputs = new Set(listOption(flags.outputs, "--outputs", SEGMENT_OUTPUTS));
@@ -118,75 +126,95 @@ export function registerSegmentCommand(program: Command): void {
             ?.split(",")
             .map((t) => t.trim())
             .filter((t) => t !== "");
-          const names = stems(images);
+          const images = await expandInputs(args);
+          const names = outputStems(images);
           const policyUri = flags.policy ?? defaultPolicyDir(task.name);
           const policy = await loadTaskPolicy(policyUri, task);
           const backend = await openBackend(flags, policy.card);
           const out = resolve(flags.out);
-          await mkdir(out, { recursive: true });
           const results: SegmentedImage[] = [];
+          const failed: FailedImage[] = [];
+          const errors: unknown[] = [];
           const progress = startProgress("segment", images.length, { plain: global.json === true });
+          const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
           try {
+            // One image that cannot be read, decoded or segmented is named and skipped, not fatal.
             for (const [i, path] of images.entries()) {
-              const image = await decodeImage(await readInput(path));
-              const result = await segmentImage(image, policy, {
-                segmenter: backend.segmenter,
-                ...(backend.prior ? { prior: backend.prior } : {}),
-                ...(steps !== undefined ? { steps } : {}),
-                ...(texts && texts.length > 0 ? { texts } : {}),
-                greedy: !flags.sampled,
-                seed,
-              });
-              const files: Record<string, string> = {};
-              const write = async (
-                kind: SegmentOutput,
-                suffix: string,
-                bytes: () => Promise<Uint8Array> | Uint8Array,
-              ) => {
-                if (!outputs.has(kind)) return;
-                const file = join(out, `${names[i]}.${suffix}`);
-                await writeFile(file, await bytes());
-                files[kind] = file;
-              };
-              const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
-              const clicks = result.trajectory.filter((s) => s.step > 0);
-              await write("mask", "mask.png", () => encodeMaskPng(result.mask));
-              await write("probability", "probability.png", () => encodeProbabilityPng(result.probability));
-              await write("rle", "rle.json", () => json(encodeRle(result.mask)));
-              await write("trajectory", "trajectory.json", () =>
-                json({
-                  image: path,
-                  task: task.name,
-                  policy: policyUri,
-                  width: image.width,
-                  height: image.height,
+              try {
+                const image = await decodeImage(await readInput(path));
+                const result = await segmentImage(image, policy, {
+                  segmenter: backend.segmenter,
+                  ...(backend.prior ? { prior: backend.prior } : {}),
+                  ...(steps !== undefined ? { steps } : {}),
+                  ...(texts && texts.length > 0 ? { texts } : {}),
                   greedy: !flags.sampled,
                   seed,
-                  steps: clicks.length,
-                  points: result.trajectory.map((s) => [s.point.x, s.point.y]),
-                  labels: result.trajectory.map((s) => s.label),
-                  trajectory: result.trajectory,
-                  timings: result.timings,
-                }),
-              );
-              await write("overlay", "overlay.png", () =>
-                renderOverlay(
-                  image,
-                  result.mask,
-                  result.trajectory.map((s) => ({ x: s.point.x, y: s.point.y, label: s.label })),
-                ),
-              );
-              let fg = 0;
-              for (const v of result.mask.data) fg += v;
-              results.push({
-                image: path,
-                width: image.width,
-                height: image.height,
-                foreground: fg / result.mask.data.length,
-                clicks: clicks.length,
-                ms: result.timings.totalMs,
-                files,
-              });
+                });
+                const clicks = result.trajectory.filter((s) => s.step > 0).length;
+                const encoders: Record<SegmentOutput, [string, () => Promise<Uint8Array> | Uint8Array]> = {
+                  mask: ["mask.png", () => encodeMaskPng(result.mask)],
+                  probability: ["probability.png", () => encodeProbabilityPng(result.probability)],
+                  rle: ["rle.json", () => json(encodeRle(result.mask))],
+                  trajectory: [
+                    "trajectory.json",
+                    () =>
+                      json({
+                        image: path,
+                        task: task.name,
+                        policy: policyUri,
+                        width: image.width,
+                        height: image.height,
+                        greedy: !flags.sampled,
+                        seed,
+                        steps: clicks,
+                        points: result.trajectory.map((s) => [s.point.x, s.point.y]),
+                        labels: result.trajectory.map((s) => s.label),
+                        trajectory: result.trajectory,
+                        timings: result.timings,
+                      }),
+                  ],
+                  overlay: [
+                    "overlay.png",
+                    () =>
+                      renderOverlay(
+                        image,
+                        result.mask,
+                        result.trajectory.map((s) => ({ x: s.point.x, y: s.point.y, label: s.label })),
+                      ),
+                  ],
+                };
+                const files: Record<string, string> = {};
+                const pending: { path: string; bytes: Uint8Array }[] = [];
+                for (const kind of SEGMENT_OUTPUTS) {
+                  if (!outputs.has(kind)) continue;
+                  const [suffix, encode] = encoders[kind];
+                  const file = join(out, `${names[i]}.${suffix}`);
+                  pending.push({ path: file, bytes: await encode() });
+                  files[kind] = file;
+                }
+                await writeAll(out, pending);
+                let fg = 0;
+                for (const v of result.mask.data) fg += v;
+                results.push({
+                  image: path,
+                  width: image.width,
+                  height: image.height,
+                  foreground: fg / result.mask.data.length,
+                  points: result.trajectory.length,
+                  initialPrompts: result.trajectory.length - clicks,
+                  clicks,
+                  ms: result.timings.totalMs,
+                  files,
+                });
+              } catch (e) {
+                // A lone image keeps its own error (code and details) as the command's error.
+                if (images.length === 1) throw e;
+                const failure = failureOf(path, e);
+                failed.push(failure);
+                errors.push(e);
+                if (!global.json)
+                  process.stderr.write(`segment: ${path}: ${failure.code}: ${failure.message}\n`);
+              }
               progress.increment();
             }
           } finally {
@@ -197,14 +225,26 @@ export function registerSegmentCommand(program: Command): void {
           emit(
             global,
             () =>
-              results
-                .map(
+              [
+                ...results.map(
                   (r) =>
-                    `${r.image}: foreground ${(100 * r.foreground).toFixed(1)}%, ${r.clicks} clicks, ${r.ms.toFixed(0)} ms -> ${out}`,
-                )
-                .join("\n"),
+                    `${r.image}: foreground ${(100 * r.foreground).toFixed(1)}%, ${describePoints(r)}, ${r.ms.toFixed(0)} ms -> ${out}`,
+                ),
+                ...(images.length > 1 ? [`segment: ${results.length} ok, ${failed.length} failed`] : []),
+              ].join("\n"),
             () => results,
           );
+          if (failed.length > 0) {
+            // The batch's code is its first user-actionable one; only unexpected errors (bugs) stay raw.
+            const known = errors.find((e): e is AlignSamError => isAlignSamError(e));
+            if (!known) throw errors[0];
+            const listed = failed.slice(0, 5).map((f) => `${f.image} (${f.code})`);
+            throw new AlignSamError(
+              known.code,
+              `${failed.length} of ${images.length} images failed: ${listed.join(", ")}${failed.length > 5 ? ", ..." : ""}`,
+              { failed, ok: results.length },
+            );
+          }
         },
         () => program.opts<GlobalOptions>().json === true,
       ),
