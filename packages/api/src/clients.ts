@@ -17,6 +17,16 @@ const API_PATH_CLIENT_OPTIONS = {
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
 } as const;
 
+/**
+ * Checksums only where S3 requires them. The SDK's default ("WHEN_SUPPORTED") adds a CRC32 of the
+ * body it sees to every PutObject, and a presigned PUT has no body: the URL would carry
+ * `x-amz-checksum-crc32=AAAAAA==` (the CRC32 of nothing), and S3 refuses any real image PUT to it.
+ */
+const PRESIGN_SAFE_CHECKSUMS = {
+  requestChecksumCalculation: "WHEN_REQUIRED",
+  responseChecksumValidation: "WHEN_REQUIRED",
+} as const;
+
 /** Emulators accept any credentials; the SDK still needs some to sign with. */
 const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -25,6 +35,7 @@ export function createClients(config: ApiConfig): { s3: S3Client; sqs: SQSClient
   const sqsEndpoint = config.sqsEndpoint ?? s3Endpoint;
   const s3 = new S3Client({
     ...API_PATH_CLIENT_OPTIONS,
+    ...PRESIGN_SAFE_CHECKSUMS,
     region: config.region,
     ...(s3Endpoint
       ? {

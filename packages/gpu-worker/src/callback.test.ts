@@ -39,9 +39,14 @@ describe("completion callbacks", () => {
 
   it("posts the status with a signature the receiver verifies", async () => {
     const r = await receiver([204]);
+    const at = new Date("2026-03-04T05:06:07Z");
     expect(
-      await sendCallback(r.url, status, quiet, { secret: "callback-secret-123456", allowPrivate: true }),
-    ).toBe(true);
+      await sendCallback(r.url, status, quiet, {
+        secret: "callback-secret-123456",
+        allowPrivate: true,
+        now: () => at,
+      }),
+    ).toEqual({ delivered: true, attempts: 1, lastStatus: 204, at: at.toISOString() });
     expect(r.got).toHaveLength(1);
     expect(r.got[0].ok).toBe(true);
     expect(JSON.parse(r.got[0].body).jobId).toBe("j1");
@@ -55,18 +60,33 @@ describe("completion callbacks", () => {
         backoffMs: 1,
         allowPrivate: true,
       }),
-    ).toBe(true);
+    ).toMatchObject({ delivered: true, attempts: 2, lastStatus: 200 });
     expect(flaky.got).toHaveLength(2);
     const refusing = await receiver([400]);
-    expect(await sendCallback(refusing.url, status, quiet, { backoffMs: 1, allowPrivate: true })).toBe(false);
+    expect(
+      await sendCallback(refusing.url, status, quiet, { backoffMs: 1, allowPrivate: true }),
+    ).toMatchObject({ delivered: false, attempts: 1, lastStatus: 400 });
     expect(refusing.got).toHaveLength(1);
+  });
+
+  it("reports the last error after every attempt failed to connect", async () => {
+    const r = await receiver([204]);
+    await closers.pop()!(); // the port is free again: nothing listens
+    const outcome = await sendCallback(r.url, status, quiet, {
+      backoffMs: 1,
+      attempts: 2,
+      allowPrivate: true,
+    });
+    expect(outcome).toMatchObject({ delivered: false, attempts: 2 });
+    expect(outcome.lastStatus).toBeUndefined();
+    expect(outcome.lastError).toMatch(/ECONNREFUSED/);
   });
 
   it("does not follow a redirect", async () => {
     const redirecting = await receiver([302]);
-    expect(await sendCallback(redirecting.url, status, quiet, { backoffMs: 1, allowPrivate: true })).toBe(
-      false,
-    );
+    expect(
+      await sendCallback(redirecting.url, status, quiet, { backoffMs: 1, allowPrivate: true }),
+    ).toMatchObject({ delivered: false, attempts: 1, lastStatus: 302 });
     expect(redirecting.got).toHaveLength(1);
   });
 
@@ -74,9 +94,16 @@ describe("completion callbacks", () => {
     const r = await receiver([204]);
     const lines: string[] = [];
     const log = jsonLogger({}, (l) => lines.push(l));
-    expect(await sendCallback(r.url, status, log, { backoffMs: 1, allowPrivate: false })).toBe(false);
+    expect(await sendCallback(r.url, status, log, { backoffMs: 1, allowPrivate: false })).toMatchObject({
+      delivered: false,
+      attempts: 0,
+      lastError: expect.stringContaining("refused by the address policy"),
+    });
     const https = r.url.replace("http://", "https://");
-    expect(await sendCallback(https, status, log, { backoffMs: 1, allowPrivate: false })).toBe(false);
+    expect(await sendCallback(https, status, log, { backoffMs: 1, allowPrivate: false })).toMatchObject({
+      delivered: false,
+      attempts: 0,
+    });
     expect(r.got).toHaveLength(0);
     expect(lines.join("\n")).toContain("callback refused by address policy");
   });
@@ -96,7 +123,11 @@ describe("completion callbacks", () => {
       resolve: rebinding,
       backoffMs: 1,
     });
-    expect(ok).toBe(false);
+    expect(ok).toMatchObject({
+      delivered: false,
+      attempts: 0,
+      lastError: expect.stringContaining("resolves to 127.0.0.1"),
+    });
     expect(lookups).toBe(1);
     expect(r.got).toHaveLength(0);
     expect(lines.join("\n")).toContain("resolves to 127.0.0.1");

@@ -1,7 +1,8 @@
 /**
  * Completion callbacks: POST the final status document to the job's callbackUrl, signed with
  * HMAC-SHA256 over `<timestamp>.<body>` when a secret is configured. Best effort, a few retries: a
- * receiver being down must not fail (or re-run) a finished job.
+ * receiver being down must not fail (or re-run) a finished job; how it went is returned, for the
+ * job's status document.
  *
  * The URL came from a caller, so it is checked again here, where the request is made: https only,
  * and the address the socket connects to must be public. The check runs inside the connection's
@@ -15,6 +16,7 @@ import type { LookupFunction } from "node:net";
 import {
   AlignSamError,
   allowPrivateCallbacks,
+  type CallbackDelivery,
   callbackUrlProblem,
   isNonPublicAddress,
   type JobStatus,
@@ -33,6 +35,8 @@ export interface CallbackOptions {
   allowPrivate?: boolean;
   /** Resolver for host names (tests inject one). @default dns.lookup, all addresses */
   resolve?: ResolveAll;
+  /** Clock of the outcome's `at`. @default () => new Date() */
+  now?: () => Date;
 }
 
 /** A connection lookup that resolves every address and refuses the host if any is non-public. */
@@ -92,42 +96,71 @@ function post(
   });
 }
 
-/** Returns whether the receiver answered 2xx. */
+/** Trim an error for the status document (the receiver's own words can be long). */
+function describeError(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}
+
+/**
+ * POST the status and say how it went: delivered (2xx) or not, POSTs made, the last HTTP status or
+ * error. Never throws; the worker records the outcome on the job's status (job-status.ts).
+ */
 export async function sendCallback(
   url: string,
   status: JobStatus,
   log: Logger,
   options: CallbackOptions = {},
-): Promise<boolean> {
+): Promise<CallbackDelivery> {
+  const now = options.now ?? (() => new Date());
+  let attempts = 0;
+  let lastStatus: number | undefined;
+  let lastError: string | undefined;
+  const outcome = (delivered: boolean): CallbackDelivery => ({
+    delivered,
+    attempts,
+    ...(lastStatus !== undefined ? { lastStatus } : {}),
+    ...(lastError !== undefined ? { lastError } : {}),
+    at: now().toISOString(),
+  });
   const allowPrivate = options.allowPrivate ?? allowPrivateCallbacks();
   const problem = callbackUrlProblem(url, { allowPrivate });
   if (problem) {
     log.warn("callback refused by address policy", { jobId: status.jobId, reason: problem });
-    return false;
+    lastError = `refused by the address policy: ${problem}`;
+    return outcome(false);
   }
   const target = new URL(url);
   const lookup = allowPrivate ? undefined : guardedLookup(options.resolve ?? resolveAll);
   const body = JSON.stringify(status);
-  const attempts = options.attempts ?? 3;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  const maxAttempts = options.attempts ?? 3;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {
       const headers: Record<string, string> = {
         "content-type": "application/json",
         ...(options.secret ? signedHeaders(options.secret, body) : {}),
       };
+      attempts = attempt;
       const code = await post(target, headers, body, { timeoutMs: options.timeoutMs ?? 10_000, lookup });
-      if (code >= 200 && code < 300) return true;
+      lastStatus = code;
+      lastError = undefined;
+      if (code >= 200 && code < 300) return outcome(true);
       log.warn("callback refused", { url: target.origin, status: code, attempt, jobId: status.jobId });
-      if (code < 500 && code !== 429) return false;
+      if (code < 500 && code !== 429) return outcome(false);
     } catch (e) {
       if (e instanceof AlignSamError && e.code === "CALLBACK_FORBIDDEN") {
         log.warn("callback refused by address policy", { jobId: status.jobId, reason: e.message });
-        return false;
+        // The lookup refused before any byte was sent: no POST was made.
+        attempts = attempt - 1;
+        lastError = `refused by the address policy: ${e.message}`;
+        return outcome(false);
       }
+      lastStatus = undefined;
+      lastError = describeError(e);
       log.warn("callback failed", { url: target.origin, attempt, jobId: status.jobId, error: String(e) });
     }
-    if (attempt < attempts)
+    if (attempt < maxAttempts)
       await new Promise((r) => setTimeout(r, (options.backoffMs ?? 500) * 2 ** (attempt - 1)));
   }
-  return false;
+  return outcome(false);
 }

@@ -22,7 +22,7 @@ import { handleEvalShard } from "./handlers/eval-shard.ts";
 import type { HandlerResult } from "./handlers/result.ts";
 import { handleSegment } from "./handlers/segment.ts";
 import { handleTrain } from "./handlers/train.ts";
-import { failJob, type JobRef } from "./job-status.ts";
+import { failJob, type JobRef, recordCallback } from "./job-status.ts";
 
 export type DispatchResult =
   | { ack: true; outcome: "succeeded" | "skipped" | "failed"; status?: JobStatus }
@@ -49,7 +49,11 @@ function kindOf(type: unknown): JobKind {
 
 async function notify(ctx: HandlerContext, status: JobStatus | undefined): Promise<void> {
   if (status?.callbackUrl && (status.state === "succeeded" || status.state === "failed")) {
-    await sendCallback(status.callbackUrl, status, ctx.log, { secret: ctx.callbackSecret });
+    const delivery = await sendCallback(status.callbackUrl, status, ctx.log, {
+      secret: ctx.callbackSecret,
+      now: () => ctx.now(),
+    });
+    await recordCallback(ctx, status, delivery);
   }
 }
 

@@ -3,6 +3,7 @@
  * "done" marker: a redelivered message for a terminal job does nothing.
  */
 import {
+  type CallbackDelivery,
   isTerminal,
   type JobError,
   type JobKind,
@@ -127,4 +128,21 @@ export async function failJob(
     updatedAt: now,
     finishedAt: now,
   });
+}
+
+/**
+ * Record how the completion callback went on the terminal status, so GET /v1/jobs/{id} shows it.
+ * Best effort: the job is done and its callback sent; a failed write is logged, never retried (a
+ * redelivery would find the job terminal and send nothing).
+ */
+export async function recordCallback(
+  ctx: HandlerContext,
+  status: JobStatus,
+  delivery: CallbackDelivery,
+): Promise<void> {
+  try {
+    await write(ctx, { ...status, callback: delivery });
+  } catch (e) {
+    ctx.log.warn("callback outcome not recorded", { jobId: status.jobId, error: String(e) });
+  }
 }

@@ -147,4 +147,26 @@ describe("API keys and tenancy", () => {
     // Another key has its own budget.
     expect((await get(b.bearer)).status).toBe(200);
   });
+
+  it("counts presigned-upload creation against the key's rate limit, refusing it past the limit", async () => {
+    const limited = createApp({
+      s3: stack.s3,
+      sqs: stack.sqs,
+      config: { ...stack.config, rateLimitPerMinute: 2 },
+    });
+    const key = await putTestKey(stack, { tenant: "uploader" });
+    const upload = () =>
+      limited.request("/v1/uploads", {
+        method: "POST",
+        headers: { authorization: key.bearer, "content-type": "application/json" },
+        body: JSON.stringify({ contentType: "image/png", contentLength: 100 }),
+      });
+    expect((await upload()).status).toBe(201);
+    expect((await upload()).status).toBe(201);
+    const refused = await upload();
+    expect(refused.status).toBe(429);
+    expect(await errorOf(refused)).toMatchObject({ code: "RATE_LIMITED" });
+    // The uploads spent the budget other routes draw on too.
+    expect((await limited.request("/v1/tasks", { headers: { authorization: key.bearer } })).status).toBe(429);
+  });
 });

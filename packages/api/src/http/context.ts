@@ -1,9 +1,10 @@
 /**
  * What every route handler receives: the bound store, the queue, configuration, the task registry,
- * a clock and an id source. Tests pass their own clock; nothing reads globals.
+ * a clock, an id source and a DNS resolver. Tests pass their own clock and resolver; nothing reads
+ * globals.
  */
 
-import type { TaskRegistry } from "@alignsam/core/light";
+import type { ResolveAll, TaskRegistry } from "@alignsam/core/light";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { RequestIdVariables } from "hono/request-id";
@@ -18,6 +19,8 @@ export interface RouteContext {
   readonly clock: () => Date;
   /** New job / upload / evaluation ids (key-segment safe). */
   readonly newId: () => string;
+  /** Every address of a host name (callback hosts are checked with it at submit). */
+  readonly resolveHost: ResolveAll;
 }
 
 export type ApiEnv = { Variables: RequestIdVariables };

@@ -19,6 +19,8 @@ describe("callback URLs", () => {
     "https://metadata.google.internal/x",
     "http://hooks.example.com/x",
     "https://localhost./x",
+    "https://8.8.8.8:8443/x",
+    "https://hooks.example.com:22/x",
   ])("refuses %s", async (url) => {
     expect((await CallbackUrlSchema.safeParseAsync(url)).success).toBe(false);
   });

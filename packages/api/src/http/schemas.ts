@@ -2,30 +2,43 @@
  * Request and response pieces several routes share. Shapes that cross into the queue or S3 are the
  * core's (`@alignsam/core/light`); these only describe the HTTP surface.
  */
-import { allowPrivateCallbacks, assertCallbackAllowed, KeySegmentSchema } from "@alignsam/core/light";
+import { allowPrivateCallbacks, KeySegmentSchema } from "@alignsam/core/light";
 import { z } from "@hono/zod-openapi";
+import { callbackUrlSyntaxProblem } from "./callback-url.ts";
 
 /**
- * Callbacks carry job results off-site: https only, and never to a loopback, private, link-local,
- * CGNAT, multicast or otherwise non-public address, checked on the literal and on what the host
- * name resolves to now (the worker checks again on connecting, against DNS rebinding).
+ * Callbacks carry job results off-site: https on the default port only, and never to a loopback,
+ * private, link-local, CGNAT, multicast or otherwise non-public address literal or internal name.
+ * What the host name resolves to is checked by the route (`checkCallbackHost`) before anything is
+ * written, and the worker checks again on connecting, against DNS rebinding.
  * `ALIGNSAM_ALLOW_PRIVATE_CALLBACKS=1` (read per request) lifts this for local testing only.
  */
 export const CallbackUrlSchema = z
   .string()
   .max(2048)
-  .superRefine(async (url, ctx) => {
-    try {
-      await assertCallbackAllowed(url, { allowPrivate: allowPrivateCallbacks() });
-    } catch (e) {
-      ctx.addIssue({ code: "custom", message: e instanceof Error ? e.message : String(e) });
-    }
+  .superRefine((url, ctx) => {
+    const problem = callbackUrlSyntaxProblem(url, { allowPrivate: allowPrivateCallbacks() });
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .openapi({
     format: "uri",
     example: "https://example.com/alignsam/callback",
-    description: "https URL on a public address; receives the signed terminal status",
+    description:
+      "https URL (port 443) of a host that resolves to public addresses; receives the signed terminal status",
   });
+
+/**
+ * A whole number written in decimal digits, for form fields and query parameters: z.coerce.number
+ * would also take "1e1", "0x10", " 7" and "" (as 0), none of which a client means as an integer.
+ */
+export function decimalIntField(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, "must be a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.int().min(min).max(max))
+    .openapi({ type: "integer", minimum: min, ...(max < Number.MAX_SAFE_INTEGER ? { maximum: max } : {}) });
+}
 
 export const TaskFieldSchema = z
   .string()

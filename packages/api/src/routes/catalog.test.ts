@@ -84,6 +84,15 @@ describe("catalog routes, errors and request ids", () => {
     ]);
     expect(doc.components.schemas).toHaveProperty("Error");
     expect(doc.components.schemas).toHaveProperty("SegmentFormRequest");
+    // The job view documents the callback outcome; numeric form fields are integers.
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties: Record<string, { type?: string; properties?: Record<string, unknown> }> }
+    >;
+    expect(Object.keys(schemas.Job.properties.callback.properties ?? {}).sort()).toEqual(
+      ["at", "attempts", "delivered", "lastError", "lastStatus"].sort(),
+    );
+    expect(schemas.SegmentFormRequest.properties.steps.type).toBe("integer");
   });
 
   it("echoes a caller's request id, mints one otherwise, and answers unknown routes with the JSON envelope", async () => {

@@ -18,6 +18,7 @@ import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses } from "../http/errors.ts";
 import { publicUrl } from "../http/public-url.ts";
+import { decimalIntField } from "../http/schemas.ts";
 
 /** Evaluations whose manifests one listing reads at most. */
 export const MAX_SCANNED = 500;
@@ -44,7 +45,7 @@ const route = createRoute({
   summary: "Recent evaluations, newest first",
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: "integer", example: 20 }),
+      limit: decimalIntField(1, 100).default(20).openapi({ example: 20 }),
     }),
   },
   responses: {

@@ -27,6 +27,7 @@ import { errorResponses, HttpError } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
 import { publicUrl } from "../http/public-url.ts";
 import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { checkJobOptions } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
 import { admit } from "../usage/quota.ts";
 
@@ -111,7 +112,7 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
     const body = c.req.valid("json");
     const principal = principalOf(c);
     const tenant = principal.tenant;
-    ctx.tasks.get(body.task);
+    await checkJobOptions(ctx, ctx.tasks.get(body.task), body);
     const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
     const listing = await listDatasetPairs(
       ctx.store,

@@ -3,6 +3,7 @@
  * present (listed, not only those the status names, so partial results of a running job show too).
  */
 import {
+  CallbackDeliverySchema,
   EvaluationManifestSchema,
   evaluationManifestKey,
   evaluationShardsPrefix,
@@ -36,6 +37,10 @@ export const JobViewSchema = z
     finishedAt: z.string().optional(),
     attempts: z.int(),
     summary: z.record(z.string(), z.unknown()).optional(),
+    callback: CallbackDeliverySchema.optional().openapi({
+      description:
+        "how the completion callback went (absent until a terminal job with a callbackUrl has sent it): delivered on a 2xx, POSTs attempted, the last HTTP status or error, when it ended",
+    }),
     results: z
       .record(z.string(), ResultLinkSchema)
       .openapi({ description: "result name -> presigned GET URL" }),
@@ -114,6 +119,7 @@ export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
         finishedAt: status.finishedAt,
         attempts: status.attempts,
         summary: status.summary,
+        callback: status.callback,
         results,
         resultsExpireAt,
       },

@@ -1,6 +1,7 @@
 import { defaultTaskRegistry, SegmentMessageSchema } from "@alignsam/core/light";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
+import { PUBLIC_DNS } from "../testing/dns.ts";
 import { startTestStack, type TestStack } from "../testing/emulator.ts";
 import { makeImage, SVG_BYTES } from "../testing/images.ts";
 
@@ -17,6 +18,7 @@ describe("POST /v1/segment", () => {
       sqs: stack.sqs,
       config: stack.config,
       clock: () => new Date("2026-01-02T03:04:05Z"),
+      resolveHost: PUBLIC_DNS,
     });
   });
   afterAll(() => stack?.stop());

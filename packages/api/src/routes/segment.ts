@@ -18,7 +18,8 @@ import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { sniffImage } from "../http/image-sniff.ts";
 import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
-import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { CallbackUrlSchema, decimalIntField, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { checkJobOptions, isClassPrompted } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
 import { admit } from "../usage/quota.ts";
 
@@ -71,12 +72,18 @@ export const SegmentJsonSchema = z
 export const SegmentFormSchema = z
   .strictObject({
     image: z
-      .instanceof(File, { error: "image must be a file part" })
+      .instanceof(File, {
+        // Two image parts reach the schema as an array; say so, not "not a file".
+        error: (issue) =>
+          Array.isArray(issue.input)
+            ? `send exactly one image part (got ${issue.input.length})`
+            : "image must be a file part (curl: -F image=@photo.png)",
+      })
       .openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),
     task: TaskFieldSchema,
-    steps: z.coerce.number().int().min(1).max(64).optional().openapi({ type: "integer" }),
+    steps: decimalIntField(1, 64).optional(),
     greedy: z.stringbool().optional().openapi({ type: "boolean" }),
-    seed: z.coerce.number().int().min(0).optional().openapi({ type: "integer" }),
+    seed: decimalIntField(0).optional(),
     outputs: OutputsFormSchema.optional(),
     ...options,
   })
@@ -105,14 +112,18 @@ function segmentRoute(ctx: RouteContext) {
   });
 }
 
-/** Fail early on a task the registry does not know, or a class-prompted task without its class. */
-function checkTask(ctx: RouteContext, input: SegmentInput): void {
+/**
+ * Fail early on a task the registry does not know, a class-prompted task without its class (or with
+ * one the prior does not know), a policy version the task lacks or a callback host that is refused.
+ */
+async function checkTask(ctx: RouteContext, input: SegmentInput): Promise<void> {
   const task = ctx.tasks.get(input.task);
-  if (task.texts.some((t) => t.includes("{class}")) && !input.className) {
+  if (isClassPrompted(task) && !input.className) {
     throw new AlignSamError("INVALID_ARGUMENT", `task "${task.name}" is class-prompted: give className`, {
       field: "className",
     });
   }
+  await checkJobOptions(ctx, task, input);
 }
 
 async function imageFromUpload(ctx: RouteContext, tenant: string, uploadId: string): Promise<Uint8Array> {
@@ -154,7 +165,7 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
         "send multipart/form-data with an image part, or JSON with the uploadId of a prior upload",
       );
     }
-    checkTask(ctx, input);
+    await checkTask(ctx, input);
 
     const principal = principalOf(c);
     const tenant = principal.tenant;

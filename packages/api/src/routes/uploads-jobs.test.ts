@@ -51,6 +51,20 @@ describe("uploads and job status", () => {
     expect(message.options.steps).toBe(5);
   });
 
+  it("presigns a PUT real S3 accepts: no checksum of an empty body, exact length and type signed", async () => {
+    const res = await presign("image/png", 4321);
+    const upload = (await res.json()) as { url: string; headers: Record<string, string> };
+    const query = new URL(upload.url).searchParams;
+    // The SDK's default flexible checksum put x-amz-checksum-crc32=AAAAAA== (CRC32 of no body) here.
+    expect([...query.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
+    expect(query.get("X-Amz-SignedHeaders")?.split(";").sort()).toEqual([
+      "content-length",
+      "content-type",
+      "host",
+    ]);
+    expect(upload.headers).toEqual({ "content-type": "image/png", "content-length": "4321" });
+  });
+
   it("refuses to segment an upload that is not an image (415) and writes no job", async () => {
     const res = await presign("image/png", SVG_BYTES.length);
     const upload = (await res.json()) as { uploadId: string; url: string; headers: Record<string, string> };
@@ -116,6 +130,9 @@ describe("uploads and job status", () => {
       progress: { done: 1, total: 1 },
       resultKeys: { "mask.png": maskKey },
       summary: { steps: 15 },
+      callbackUrl: "https://hooks.example/cb",
+      // What the worker records after sending the completion callback.
+      callback: { delivered: false, attempts: 3, lastStatus: 503, at: "2026-01-02T03:04:05.000Z" },
     };
     await stack.s3.send(
       new PutObjectCommand({
@@ -130,10 +147,17 @@ describe("uploads and job status", () => {
     const view = (await res.json()) as {
       state: string;
       summary: unknown;
+      callback: unknown;
       results: Record<string, { url: string }>;
     };
     expect(view.state).toBe("succeeded");
     expect(view.summary).toEqual({ steps: 15 });
+    expect(view.callback).toEqual({
+      delivered: false,
+      attempts: 3,
+      lastStatus: 503,
+      at: "2026-01-02T03:04:05.000Z",
+    });
     expect(Object.keys(view.results)).toEqual(["mask.png", "metrics.json"]);
     const got = new Uint8Array(await (await fetch(view.results["mask.png"].url)).arrayBuffer());
     expect(Buffer.from(got).equals(Buffer.from(mask))).toBe(true);

@@ -20,6 +20,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { listDatasetPairs, parseDatasetRef } from "../datasets/dataset-ref.ts";
+import { checkCallbackHost } from "../http/callback-url.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
@@ -116,6 +117,7 @@ export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
     const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
     // Fail at the door, not minutes later on a GPU, when the set is missing or has no pairs.
     await listDatasetPairs(ctx.store, datasetPrefix(tenant, datasetId), MAX_LISTED_TRAIN_IMAGES);
+    await checkCallbackHost(body.callbackUrl, { resolve: ctx.resolveHost });
     const jobId = webhookJobId(signature);
     const now = ctx.clock();
     if (!(await rememberSignature(ctx.store, signature, now, jobId))) {

@@ -35,6 +35,7 @@ export interface Store {
   /** The "folders" directly under a prefix, as full prefixes ending in "/". */
   listFolders(prefix: string): Promise<string[]>;
   presignGet(key: string): Promise<string>;
+  /** A PUT URL that signs the exact Content-Type and Content-Length and carries no body checksum. */
   presignPut(key: string, contentType: string, contentLength: number): Promise<string>;
 }
 
@@ -137,8 +138,8 @@ export function createStore(s3: S3Client, bucket: string, presignExpirySeconds: 
         expiresIn: presignExpirySeconds,
       });
     },
-    presignPut(key, contentType, contentLength) {
-      return getSignedUrl(
+    async presignPut(key, contentType, contentLength) {
+      const url = await getSignedUrl(
         s3,
         new PutObjectCommand({
           Bucket: bucket,
@@ -148,6 +149,15 @@ export function createStore(s3: S3Client, bucket: string, presignExpirySeconds: 
         }),
         { expiresIn: presignExpirySeconds, signableHeaders: new Set(["content-type", "content-length"]) },
       );
+      // A checksum in the URL was computed over no body, so S3 would refuse every upload to it;
+      // the client must be built with requestChecksumCalculation "WHEN_REQUIRED" (see clients.ts).
+      const checksum = [...new URL(url).searchParams.keys()].find((k) => /^x-amz-checksum-/i.test(k));
+      if (checksum) {
+        throw new Error(
+          `presigned PUT carries ${checksum}; configure the S3 client with WHEN_REQUIRED checksums`,
+        );
+      }
+      return url;
     },
   };
 }

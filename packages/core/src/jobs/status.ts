@@ -21,6 +21,21 @@ export const JobErrorSchema = z.object({
 });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
+/** How the completion callback went, recorded by the worker on the terminal status after sending. */
+export const CallbackDeliverySchema = z.object({
+  /** The receiver answered 2xx. */
+  delivered: z.boolean(),
+  /** POSTs attempted (0: refused by the address policy before sending). */
+  attempts: z.int().min(0),
+  /** HTTP status of the last answer, if there was one. */
+  lastStatus: z.int().optional(),
+  /** Why the last attempt failed (network error, refusal), if it did. */
+  lastError: z.string().max(500).optional(),
+  /** When the delivery ended. */
+  at: z.iso.datetime(),
+});
+export type CallbackDelivery = z.infer<typeof CallbackDeliverySchema>;
+
 export const JobStatusSchema = z.object({
   v: z.literal(1),
   jobId: KeySegmentSchema,
@@ -40,6 +55,7 @@ export const JobStatusSchema = z.object({
   /** Small job-specific outcome (metrics summary, promotion decision), copied from the results. */
   summary: z.record(z.string(), z.unknown()).optional(),
   callbackUrl: z.string().optional(),
+  callback: CallbackDeliverySchema.optional(),
 });
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
