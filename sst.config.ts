@@ -19,6 +19,7 @@ export default $config({
     // SST evaluates this file before providers load: infra modules are imported inside run().
     const { deploySettings } = await import("./infra/aws/settings.ts");
     const { createStorage } = await import("./infra/aws/storage.ts");
+    const { createQuotaTable } = await import("./infra/aws/quota.ts");
     const { createApi } = await import("./infra/aws/api.ts");
     const { createGpuWorker } = await import("./infra/aws/worker.ts");
 
@@ -26,7 +27,8 @@ export default $config({
     const { bucket, jobs, deadLetters } = createStorage(settings);
     const webhookSecret = new sst.Secret("WebhookSecret");
     const callbackSecret = new sst.Secret("CallbackSecret");
-    const api = createApi({ settings, bucket, jobs, webhookSecret });
+    const quotaTable = createQuotaTable();
+    const api = createApi({ settings, bucket, jobs, webhookSecret, quotaTable });
     const vpc = new sst.aws.Vpc("Vpc", { nat: "ec2", az: 2 });
     const worker = createGpuWorker({ settings, vpc, bucket, jobs, deadLetters, callbackSecret });
 

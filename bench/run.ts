@@ -4,12 +4,13 @@
  * command that produced it; progress goes to stderr.
  *
  *   npm exec -- node bench/run.ts [--quick] [--out docs/benchmarks/performance.md]
- *     [--only classic,per-image,onnx,event-loop,training,throughput,load]
+ *     [--only classic,per-image,onnx,event-loop,training,throughput,memory,load,admission]
  *
  * Sections: the classic backend before/after the optimisations (same images, one run, outputs
  * compared), the per-image stage breakdown on real images (classic and a realistic-size ONNX SAM),
  * the worker's event-loop stalls, training time (per tfjs backend, before/after), worker throughput
- * and memory through the local stack with 1 and 2 workers, and the API load benchmark when
+ * and memory through the local stack with 1 and 2 workers, peak memory per job in flight
+ * (bench/worker-memory.ts, its own page docs/benchmarks/memory.md), and the API load benchmark when
  * bench/load.ts exists.
  */
 import { spawn } from "node:child_process";
@@ -51,9 +52,20 @@ import { initTf } from "../packages/core/src/tf/backend.ts";
 import { EVENT_LOOP_MODES, measureEventLoop } from "./event-loop.ts";
 import { renderReport, type Section } from "./render.ts";
 import { runThroughput, type UploadImage } from "./throughput.ts";
+import { runWorkerMemoryBench } from "./worker-memory.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
-const SECTIONS = ["classic", "per-image", "onnx", "event-loop", "training", "throughput", "load"] as const;
+const SECTIONS = [
+  "classic",
+  "per-image",
+  "onnx",
+  "event-loop",
+  "training",
+  "throughput",
+  "memory",
+  "load",
+  "admission",
+] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -388,6 +400,15 @@ if (only.has("throughput")) {
   }
 }
 
+if (only.has("memory")) {
+  // Its own page: docs/benchmarks/memory.md (a quick run only reports progress).
+  await runWorkerMemoryBench({
+    quick,
+    write: quick ? false : join(ROOT, "docs/benchmarks/memory.md"),
+    progress,
+  });
+}
+
 if (only.has("load")) {
   const loadPath = join(ROOT, "bench/load.ts");
   if (!existsSync(loadPath)) {
@@ -413,6 +434,14 @@ if (only.has("load")) {
       sections.push({ kind: "load", command, result: await mod.runLoadBench({ quick, write }) });
     }
   }
+}
+
+if (only.has("admission")) {
+  // Quota admission vs history and enqueue vs its floor: its own section of docs/benchmarks/load.md,
+  // written after the load benchmark rewrote the page (a quick run only prints progress).
+  progress("admission and enqueue-floor benchmark (bench/admission.ts)");
+  const { runAdmissionBench } = await import("./admission.ts");
+  await runAdmissionBench({ quick, write: quick ? false : join(ROOT, "docs/benchmarks/load.md"), progress });
 }
 
 micro.push(

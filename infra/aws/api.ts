@@ -10,9 +10,11 @@ export interface ApiArgs {
   readonly bucket: SstResource;
   readonly jobs: SstResource;
   readonly webhookSecret: SstResource;
+  /** DynamoDB table of the quota counters (infra/aws/quota.ts). */
+  readonly quotaTable: SstResource;
 }
 
-export function createApi({ settings, bucket, jobs, webhookSecret }: ApiArgs) {
+export function createApi({ settings, bucket, jobs, webhookSecret, quotaTable }: ApiArgs) {
   return new sst.aws.Function("Api", {
     handler: "packages/api/src/entry/lambda.handler",
     runtime: "nodejs24.x",
@@ -20,12 +22,13 @@ export function createApi({ settings, bucket, jobs, webhookSecret }: ApiArgs) {
     memory: "1024 MB",
     timeout: "30 seconds",
     url: true,
-    link: [bucket, jobs, webhookSecret],
+    link: [bucket, jobs, webhookSecret, quotaTable],
     environment: {
       ALIGNSAM_REGION: settings.region,
       ALIGNSAM_BUCKET: bucket.name,
       ALIGNSAM_QUEUE_URL: jobs.url,
       ALIGNSAM_WEBHOOK_SECRET: webhookSecret.value,
+      ALIGNSAM_QUOTA_TABLE: quotaTable.name,
       // Lambda takes at most 6 MB of request payload, and binary bodies arrive base64-encoded
       // (4/3 larger): 4 MiB of image fits. Larger images go through POST /v1/uploads.
       ALIGNSAM_MAX_IMAGE_BYTES: String(4 * 1024 * 1024),

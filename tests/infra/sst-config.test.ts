@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { INPUT_TTL_SECONDS_DEFAULT } from "../../infra/input-expiry.ts";
 import { API_ENV } from "../../packages/api/src/config.ts";
 import { WORKER_ENV } from "../../packages/gpu-worker/src/config.ts";
 import { createSstStandIns, recordOf, ref, type SstStandIns, show } from "./sst-recorder.ts";
@@ -110,7 +111,12 @@ describe("sst.config.ts", () => {
     ];
     const source = readFileSync(join(ROOT, `${file}.ts`), "utf8");
     expect(source).toMatch(new RegExp(`export const ${exported}\\b`));
-    expect(api.link.map((l) => recordOf(l)?.name).sort()).toEqual(["Data", "Jobs", "WebhookSecret"]);
+    expect(api.link.map((l) => recordOf(l)?.name).sort()).toEqual([
+      "Data",
+      "Jobs",
+      "QuotaCounters",
+      "WebhookSecret",
+    ]);
     const known = new Set<string>(Object.values(API_ENV));
     for (const name of Object.keys(api.environment))
       expect(known, `${name} is not an API variable`).toContain(name);
@@ -120,6 +126,39 @@ describe("sst.config.ts", () => {
     // A multipart image must fit Lambda's 6 MB payload after base64 (4/3) plus the form's overhead.
     const maxImage = Number(api.environment.ALIGNSAM_MAX_IMAGE_BYTES);
     expect((maxImage + 64 * 1024) * (4 / 3)).toBeLessThan(6 * 1024 * 1024);
+  });
+
+  it("expires uploaded inputs: an hourly function linked to the bucket deletes tenants/*/inputs/ older than a day", async () => {
+    const { sst } = await evaluate();
+    current = sst;
+    const cron = sst.one("sst.aws.Cron", "InputJanitor").args as {
+      schedule: string;
+      function: { handler: string; link: unknown[]; environment: Record<string, unknown> };
+    };
+    expect(cron.schedule).toBe("rate(1 hour)");
+    const { handler, link, environment } = cron.function;
+    const file = handler.slice(0, handler.lastIndexOf("."));
+    const source = readFileSync(join(ROOT, `${file}.ts`), "utf8");
+    expect(source).toMatch(new RegExp(`export async function ${handler.split(".").pop()}\\b`));
+    expect(source).toContain("expireInputs");
+    expect(link.map((l) => recordOf(l)?.name)).toEqual(["Data"]);
+    expect(show(environment.ALIGNSAM_BUCKET)).toBe(ref("sst.aws.Bucket:Data.name"));
+    expect(Number(environment.ALIGNSAM_INPUT_TTL_SECONDS)).toBe(INPUT_TTL_SECONDS_DEFAULT);
+    expect(INPUT_TTL_SECONDS_DEFAULT).toBe(86_400);
+  });
+
+  it("keeps the quota counters in a DynamoDB table the API admits against by name", async () => {
+    const { sst } = await evaluate();
+    current = sst;
+    const table = sst.one("sst.aws.Dynamo", "QuotaCounters").args as {
+      fields: Record<string, string>;
+      primaryIndex: { hashKey: string };
+      ttl: string;
+    };
+    // counter-dynamo.ts keys every item by `pk` and expires give-back markers through `expiresAt`.
+    expect(table).toEqual({ fields: { pk: "string" }, primaryIndex: { hashKey: "pk" }, ttl: "expiresAt" });
+    const api = sst.one("sst.aws.Function", "Api").args as { environment: Record<string, unknown> };
+    expect(show(api.environment[API_ENV.quotaTable])).toBe(ref("sst.aws.Dynamo:QuotaCounters.name"));
   });
 
   it("runs the worker image on one GPU with the worker's own variables and the callback secret from SSM", async () => {

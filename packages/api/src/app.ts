@@ -3,7 +3,7 @@
  * Lambda entries stay two lines each and tests call `app.request(...)` against real clients.
  */
 import { randomUUID } from "node:crypto";
-import { defaultTaskRegistry, type TaskRegistry } from "@alignsam/core/light";
+import { defaultTaskRegistry, type ResolveAll, resolveAll, type TaskRegistry } from "@alignsam/core/light";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -28,6 +28,7 @@ import { registerUploadRoutes } from "./routes/uploads.ts";
 import { registerUsageRoutes } from "./routes/usage.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { createStore } from "./storage/store.ts";
+import { createQuotaCounter, useQuotaCounter } from "./usage/quota.ts";
 
 export interface AppDeps {
   readonly s3: S3Client;
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly tasks?: TaskRegistry;
   /** Id source for jobs and uploads. @default crypto.randomUUID */
   readonly newId?: () => string;
+  /** Resolver of callback host names (all addresses). @default dns.lookup with all: true */
+  readonly resolveHost?: ResolveAll;
   /** Folder of the built playground page served at `/`. @default packages/api/playground/dist */
   readonly playgroundDist?: string;
 }
@@ -59,7 +62,9 @@ export function createApp(deps: AppDeps): ApiApp {
     tasks: deps.tasks ?? defaultTaskRegistry,
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? randomUUID,
+    resolveHost: deps.resolveHost ?? resolveAll,
   };
+  useQuotaCounter(ctx, createQuotaCounter({ s3: deps.s3, config: deps.config, clock: ctx.clock }));
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.use("*", requestId({ headerName: "x-request-id" }));
   app.use("*", requestLogging());

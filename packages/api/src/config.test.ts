@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PIXELS } from "@alignsam/core/image";
 import { describe, expect, it } from "vitest";
 import { describeConfig, loadConfig } from "./config.ts";
 
@@ -15,6 +16,8 @@ describe("loadConfig", () => {
       maxImageBytes: 10 * 1024 * 1024,
       presignExpirySeconds: 900,
     });
+    // The same pixel limit as the worker's decode (core's default), so the API refuses what it would.
+    expect(c.maxImagePixels).toBe(DEFAULT_MAX_PIXELS);
     expect(c.webhookSecret).toBeUndefined();
   });
 

@@ -37,8 +37,13 @@ export const ApiConfigSchema = z.object({
     .int()
     .positive()
     .default(10 * 1024 * 1024),
-  /** Largest accepted image, in pixels (read from the header; nothing is decoded). @default 40 MP */
-  maxImagePixels: z.coerce.number().int().positive().default(40_000_000),
+  /**
+   * Largest accepted image, in pixels (read from the header; nothing is decoded). 25 MP: a 24 MP
+   * camera's full frame passes, while the models read at most 2048 px on the long side, so more
+   * pixels would only cost the worker decode time. Equal to core's DEFAULT_MAX_PIXELS and the
+   * worker's default (same variable). @default 25 MP
+   */
+  maxImagePixels: z.coerce.number().int().positive().default(25_000_000),
   /** Largest accepted JSON body, in bytes. @default 64 KiB */
   maxJsonBytes: z.coerce
     .number()
@@ -62,6 +67,11 @@ export const ApiConfigSchema = z.object({
   rateLimitPerMinute: z.coerce.number().int().positive().default(120),
   /** Seconds an API instance caches a key lookup (so a revocation takes up to this long). @default 10 */
   keyCacheSeconds: z.coerce.number().int().min(0).max(3600).default(10),
+  /**
+   * DynamoDB table of the quota counters (AWS: declared in infra/aws/quota.ts). Absent: the counters
+   * are S3 objects updated with conditional writes (packages/api/src/usage/counter.ts).
+   */
+  quotaTable: z.string().min(3).max(255).optional(),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
@@ -81,6 +91,7 @@ export const API_ENV = {
   anonymousTenant: "ALIGNSAM_ANONYMOUS_TENANT",
   rateLimitPerMinute: "ALIGNSAM_RATE_LIMIT_PER_MINUTE",
   keyCacheSeconds: "ALIGNSAM_KEY_CACHE_SECONDS",
+  quotaTable: "ALIGNSAM_QUOTA_TABLE",
 } as const satisfies Record<keyof ApiConfig, string>;
 
 const SECRET_FIELDS: ReadonlySet<keyof ApiConfig> = new Set(["webhookSecret"]);

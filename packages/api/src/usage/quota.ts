@@ -1,12 +1,20 @@
 /**
- * Quotas in images, counted from S3 listings: metered images (one usage record per segmented or
- * evaluated image) plus the unmetered part of every open reservation (one per accepted job, its
- * image count and time in its key). S3 is not transactional, so admission is optimistic: count,
- * write the reservation, count again with it included, and withdraw it if the total now exceeds
- * the quota. Concurrent requests can then both be refused, never both admitted past the quota
- * (S3 listings are read-after-write consistent), except in the narrow case docs/service.md
- * describes. A production deployment would keep the counter in DynamoDB (one conditional update
- * per admission) instead.
+ * Quotas in images, admitted in O(1) against a per-tenant counter (counter.ts: an S3 object updated
+ * with conditional writes, or a DynamoDB item). The counter holds the images admitted and not given
+ * back, i.e. metered images plus the images of accepted jobs not metered yet:
+ *
+ * - admission adds the job's images to the counter atomically, only if the total stays within the
+ *   quota (so concurrent admissions never pass it), then writes the job's reservation
+ *   (`tenants/<t>/reservations/<jobId>/<images>.<ms>.json`);
+ * - metering changes nothing: a usage record turns a reserved image into a metered one, and the
+ *   counter already holds it (no double counting);
+ * - when a job has ended, its reservation is settled: the images it did not meter (a failed job's)
+ *   are given back once per job, and the reservation is deleted. Settling lists only open
+ *   reservations (bounded by work in flight, not by history) and runs when an admission would be
+ *   refused and on GET /v1/usage, never on the common path.
+ *
+ * A tenant's first admission seeds its counter from the listings (every usage record and
+ * reservation, the way quotas were counted before the counter): once per tenant.
  */
 import {
   isTerminal,
@@ -18,78 +26,133 @@ import {
   type ReservationRef,
   reservationKey,
   reservationsPrefix,
+  usageDay,
+  usageJobPrefix,
   usagePrefix,
 } from "@alignsam/core/light";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Principal } from "../auth/principal.ts";
+import type { ApiConfig } from "../config.ts";
 import type { RouteContext } from "../http/context.ts";
 import { HttpError } from "../http/errors.ts";
+import { type QuotaCounter, s3ConditionalObjects, s3QuotaCounter } from "./counter.ts";
+import { dynamoQuotaCounter } from "./counter-dynamo.ts";
+import { mapLimited } from "./summary.ts";
 
-/** A reservation whose job never got a status document is dropped after this long. */
+/** A reservation whose job never got a status document is settled (all given back) after this long. */
 const ORPHAN_RESERVATION_MS = 10 * 60 * 1000;
 
 /**
- * Younger reservations are taken as open without reading their job's status: a job seldom ends
- * this fast, and when it does its images count a few seconds longer (never fewer). This keeps a
- * burst of admissions from reading the status of every job it just accepted.
+ * Younger reservations are not settled (no status read): a job seldom ends this fast, and when it
+ * does its unbilled images come back a few seconds later (never earlier).
  */
 export const STATUS_RECHECK_AFTER_MS = 15_000;
 
+const SETTLE_CONCURRENCY = 8;
+
 export interface QuotaUsage {
-  /** Images metered so far (segment + evaluation images). */
-  readonly metered: number;
-  /** Images of accepted jobs not metered yet. */
-  readonly reserved: number;
+  /** Metered images plus images of accepted jobs not metered yet. */
   readonly used: number;
 }
 
-async function meteredByJob(ctx: RouteContext, tenant: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const key of await ctx.store.listKeys(usagePrefix(tenant))) {
-    const parsed = parseUsageKey(tenant, key);
-    if (!parsed || parsed.unit.kind === "train") continue; // training runs are not in image quotas
-    counts.set(parsed.jobId, (counts.get(parsed.jobId) ?? 0) + 1);
+const counters = new WeakMap<RouteContext, QuotaCounter>();
+
+/** Bind the counter the routes of `ctx` admit against (createApp does, once). */
+export function useQuotaCounter(ctx: RouteContext, counter: QuotaCounter): void {
+  counters.set(ctx, counter);
+}
+
+function counterOf(ctx: RouteContext): QuotaCounter {
+  const counter = counters.get(ctx);
+  if (!counter) throw new Error("no quota counter bound to this route context (createApp binds one)");
+  return counter;
+}
+
+/** DynamoDB when ALIGNSAM_QUOTA_TABLE names a table (AWS), else the S3 counter object. */
+export function createQuotaCounter(
+  deps: { s3: S3Client; config: ApiConfig; clock?: () => Date },
+  dynamo?: () => DynamoDBClient,
+): QuotaCounter {
+  const { s3, config, clock } = deps;
+  if (config.quotaTable) {
+    const db = dynamo?.() ?? new DynamoDBClient({ region: config.region });
+    return dynamoQuotaCounter(db, config.quotaTable, clock);
   }
-  return counts;
+  return s3QuotaCounter(s3ConditionalObjects(s3, config.bucket), clock);
 }
 
 /**
- * Does a reservation no longer count? Fully metered, or (once old enough to be worth a read) its
- * job has ended, or it never got a status document.
+ * The tenant's usage counted from listings: every non-training usage record plus the unmetered
+ * part of each reservation that still counts (deleting those that do not). O(history): only to
+ * seed a tenant's counter.
  */
-async function isSettled(ctx: RouteContext, tenant: string, ref: ReservationRef, metered: number) {
-  if (metered >= ref.images) return true;
-  const age = ctx.clock().getTime() - ref.createdAtMs;
-  if (age < STATUS_RECHECK_AFTER_MS) return false;
-  const status = await ctx.store.getJson(jobStatusKey(tenant, ref.jobId), JobStatusSchema);
-  return status ? isTerminal(status.state) : age >= ORPHAN_RESERVATION_MS;
-}
-
-/**
- * What the tenant has used against its quota. With `tidy`, reservations that no longer count are
- * deleted (reading the status of jobs not yet metered in full); without, every listed reservation
- * counts (conservative: never an undercount), which keeps a recount to two listings.
- */
-export async function measureQuota(ctx: RouteContext, tenant: string, tidy = true): Promise<QuotaUsage> {
-  const [byJob, keys] = await Promise.all([
-    meteredByJob(ctx, tenant),
+export async function countFromListings(ctx: RouteContext, tenant: string): Promise<number> {
+  const byJob = new Map<string, number>();
+  const [usageKeys, reservations] = await Promise.all([
+    ctx.store.listKeys(usagePrefix(tenant)),
     ctx.store.listKeys(reservationsPrefix(tenant)),
   ]);
+  for (const key of usageKeys) {
+    const parsed = parseUsageKey(tenant, key);
+    if (!parsed || parsed.unit.kind === "train") continue; // training runs are not in image quotas
+    byJob.set(parsed.jobId, (byJob.get(parsed.jobId) ?? 0) + 1);
+  }
+  let used = 0;
+  for (const n of byJob.values()) used += n;
+  for (const key of reservations) {
+    const ref = parseReservationKey(tenant, key);
+    if (ref) used += Math.max(0, ref.images - (byJob.get(ref.jobId) ?? 0));
+  }
+  return used;
+}
+
+/** Images of the job metered so far (its usage records, listed under the job's own prefix). */
+async function meteredImages(ctx: RouteContext, tenant: string, ref: ReservationRef, acceptedAt: string) {
+  // The usage day is the job's acceptance time; the reservation's own time is a few ms earlier and
+  // could fall on the day before, so both are listed when they differ.
+  const days = new Set([usageDay(acceptedAt), usageDay(new Date(ref.createdAtMs).toISOString())]);
   let metered = 0;
-  for (const n of byJob.values()) metered += n;
-  const outstanding = await Promise.all(
-    keys.map(async (key) => {
-      const ref = parseReservationKey(tenant, key);
-      if (!ref) return 0;
-      const done = byJob.get(ref.jobId) ?? 0;
-      if (tidy && (await isSettled(ctx, tenant, ref, done))) {
-        await ctx.store.deleteKey(key);
-        return 0;
-      }
-      return Math.max(0, ref.images - done);
-    }),
-  );
-  const reserved = outstanding.reduce((a, b) => a + b, 0);
-  return { metered, reserved, used: metered + reserved };
+  for (const day of days) {
+    for (const key of await ctx.store.listKeys(usageJobPrefix(tenant, day, ref.jobId))) {
+      const parsed = parseUsageKey(tenant, key);
+      if (parsed && parsed.unit.kind !== "train") metered += 1;
+    }
+  }
+  return metered;
+}
+
+/**
+ * Settle the reservations of ended jobs (or, after ORPHAN_RESERVATION_MS, of jobs that never got a
+ * status document): delete each, then give back what it did not meter. Deleting first means a crash
+ * in between keeps the images counted (never an undercount); the counter's per-job memory makes a
+ * concurrent second settler's give-back a no-op. Returns the images given back.
+ */
+export async function settleEndedJobs(ctx: RouteContext, tenant: string): Promise<number> {
+  const counter = counterOf(ctx);
+  const now = ctx.clock().getTime();
+  const keys = await ctx.store.listKeys(reservationsPrefix(tenant));
+  const given = await mapLimited(keys, SETTLE_CONCURRENCY, async (key) => {
+    const ref = parseReservationKey(tenant, key);
+    if (!ref) return 0;
+    const age = now - ref.createdAtMs;
+    if (age < STATUS_RECHECK_AFTER_MS) return 0;
+    const status = await ctx.store.getJson(jobStatusKey(tenant, ref.jobId), JobStatusSchema);
+    if (status ? !isTerminal(status.state) : age < ORPHAN_RESERVATION_MS) return 0;
+    const metered = status ? await meteredImages(ctx, tenant, ref, status.createdAt) : 0;
+    const unbilled = Math.max(0, ref.images - metered);
+    await ctx.store.deleteKey(key);
+    if (unbilled > 0) await counter.giveBack(tenant, ref.jobId, unbilled);
+    return unbilled;
+  });
+  return given.reduce((a, b) => a + b, 0);
+}
+
+/** What the tenant has used against its quota, after settling ended jobs. */
+export async function measureQuota(ctx: RouteContext, tenant: string): Promise<QuotaUsage> {
+  await settleEndedJobs(ctx, tenant);
+  const used = (await counterOf(ctx).read(tenant)) ?? (await countFromListings(ctx, tenant));
+  return { used };
 }
 
 function refuse(principal: Principal, used: number, requested: number): HttpError {
@@ -110,44 +173,48 @@ export interface Admission {
 const NOTHING_HELD: Admission = { release: async () => undefined };
 
 /**
- * Admit `images` of new work for `jobId`, or throw QUOTA_EXCEEDED (402) having left nothing
- * written. Unlimited callers are admitted without a reservation.
+ * Admit `images` of new work for `jobId`, or throw QUOTA_EXCEEDED (402) having added nothing to
+ * the quota. Unlimited callers are admitted without a reservation. Cost: one counter update and
+ * one reservation PUT, whatever the tenant's history.
  */
 export async function admit(
   ctx: RouteContext,
   principal: Principal,
   job: { jobId: string; kind: QuotaReservation["kind"]; images: number },
 ): Promise<Admission> {
-  if (principal.quota === null) return NOTHING_HELD;
-  const before = await measureQuota(ctx, principal.tenant);
-  if (before.used + job.images > principal.quota) throw refuse(principal, before.used, job.images);
+  const limit = principal.quota;
+  if (limit === null) return NOTHING_HELD;
+  const tenant = principal.tenant;
+  const counter = counterOf(ctx);
+  const seed = () => countFromListings(ctx, tenant);
+  let outcome = await counter.reserve(tenant, job.images, limit, seed);
+  // Near the quota, ended jobs may hold images they will never meter: settle them, then retry once.
+  if (!outcome.admitted && (await settleEndedJobs(ctx, tenant)) > 0) {
+    outcome = await counter.reserve(tenant, job.images, limit, seed);
+  }
+  if (!outcome.admitted) throw refuse(principal, outcome.used, job.images);
+
   const now = ctx.clock();
-  const key = reservationKey(principal.tenant, {
-    jobId: job.jobId,
-    images: job.images,
-    createdAtMs: now.getTime(),
-  });
+  const key = reservationKey(tenant, { jobId: job.jobId, images: job.images, createdAtMs: now.getTime() });
   const reservation: QuotaReservation = {
     v: 1,
-    tenant: principal.tenant,
+    tenant,
     jobId: job.jobId,
     ...(principal.keyId ? { keyId: principal.keyId } : {}),
     kind: job.kind,
     images: job.images,
     createdAt: now.toISOString(),
   };
-  await ctx.store.putJson(key, reservation);
-  const release = () => ctx.store.deleteKey(key);
-  let after: QuotaUsage;
   try {
-    after = await measureQuota(ctx, principal.tenant, false);
+    await ctx.store.putJson(key, reservation);
   } catch (e) {
-    await release().catch(() => undefined);
+    await counter.giveBack(tenant, job.jobId, job.images).catch(() => undefined);
     throw e;
   }
-  if (after.used > principal.quota) {
-    await release();
-    throw refuse(principal, after.used - job.images, job.images);
-  }
-  return { release };
+  return {
+    async release() {
+      await ctx.store.deleteKey(key);
+      await counter.giveBack(tenant, job.jobId, job.images);
+    },
+  };
 }

@@ -63,7 +63,8 @@ export function sumUsage(records: readonly UsageRecord[]): UsageSummary {
   return { totals, byKind };
 }
 
-async function mapLimited<T, R>(
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapLimited<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,

@@ -56,12 +56,15 @@ describe("metering and quotas", () => {
     await put(usageRecordKey(tenant, usageDay(acceptedAt), jobId, unit), record);
   }
 
-  /** The worker finishing a job: its terminal status. */
-  async function finish(tenant: string, jobId: string, state: "succeeded" | "failed") {
+  async function statusOf(tenant: string, jobId: string) {
     const key = jobStatusKey(tenant, jobId);
     const res = await stack.s3.send(new GetObjectCommand({ Bucket: stack.config.bucket, Key: key }));
-    const status = JobStatusSchema.parse(JSON.parse(await res.Body!.transformToString()));
-    await put(key, { ...status, state });
+    return JobStatusSchema.parse(JSON.parse(await res.Body!.transformToString()));
+  }
+
+  /** The worker finishing a job: its terminal status. */
+  async function finish(tenant: string, jobId: string, state: "succeeded" | "failed") {
+    await put(jobStatusKey(tenant, jobId), { ...(await statusOf(tenant, jobId)), state });
   }
 
   async function segment(bearer: string) {
@@ -136,7 +139,13 @@ describe("metering and quotas", () => {
 
     // The worker meters job 1 and finishes it; job 2 fails unmetered, which frees its image once
     // the API looks at its status (for reservations older than STATUS_RECHECK_AFTER_MS).
-    await meter("metered", job1, { kind: "segment" });
+    // (dated, as the worker dates it, by the job's acceptance: where settling looks for it)
+    await meter(
+      "metered",
+      job1,
+      { kind: "segment" },
+      { acceptedAt: (await statusOf("metered", job1)).createdAt },
+    );
     await finish("metered", job1, "succeeded");
     await finish("metered", job2, "failed");
     expect((await segment(key.bearer)).status).toBe(402);

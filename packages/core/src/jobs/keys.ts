@@ -23,6 +23,7 @@
  * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/images/<imageId>.json   UsageRecord: one evaluated image
  * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/train.json              UsageRecord: one training run
  * tenants/<tenant>/reservations/<jobId>/<images>.<ms>.json           QuotaReservation (accepted, not metered)
+ * tenants/<tenant>/quota/counter.json                                 quota counter (images admitted, not given back)
  * _system/keys/<sha256 of the secret>.json                            ApiKeyRecord (never the secret)
  * ```
  */
@@ -197,6 +198,16 @@ export function usageRecordKey(tenant: string, day: string, jobId: string, unit:
   const job = `${usagePrefix(tenant)}${usageDaySegment(day)}/${keySegment(jobId, "jobId")}/`;
   if (unit.kind === "evaluation-image") return `${job}images/${keySegment(unit.imageId, "imageId")}.json`;
   return `${job}${unit.kind}.json`;
+}
+
+/** The usage records of one job accepted on `day` (what settling its quota reservation counts). */
+export function usageJobPrefix(tenant: string, day: string, jobId: string): string {
+  return `${usagePrefix(tenant)}${usageDaySegment(day)}/${keySegment(jobId, "jobId")}/`;
+}
+
+/** The tenant's quota counter: images admitted and not given back (see packages/api/src/usage/counter.ts). */
+export function quotaCounterKey(tenant: string): string {
+  return `${tenantPrefix(tenant)}quota/counter.json`;
 }
 
 /** What a usage key names, read from the key alone (so quotas are counted from a listing). */
