@@ -148,7 +148,7 @@ export interface TrainJob {
 }
 
 /** Queue a public train job directly (no API) and wait for it to finish either way. */
-export async function trainThroughQueue(c: Clients, job: TrainJob, timeoutMs = 45_000): Promise<JobStatus> {
+export async function trainThroughQueue(c: Clients, job: TrainJob, timeoutMs = 90_000): Promise<JobStatus> {
   await c.send({ v: 1, type: "train", task: "saliency", ...job });
   return waitForState(c, jobStatusKey("public", job.jobId), ["succeeded", "failed"], timeoutMs);
 }

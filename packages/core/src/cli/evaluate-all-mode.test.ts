@@ -74,7 +74,7 @@ describe("npm run eval:all -- --all-pairs (the script itself)", () => {
           ...["--all-pairs", "--data-dir", data, "--policies", POLICIES],
           ...["--out", join(out, "EVALUATION.md"), "--json-dir", out, "--sweep", "1"],
         ],
-        { env: { ...process.env, ALIGNSAM_TF_BACKEND: "cpu" }, timeout: 55_000 },
+        { env: { ...process.env, ALIGNSAM_TF_BACKEND: "cpu" }, timeout: 170_000 },
         (error, _stdout, stderr) =>
           done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr }),
       );
@@ -104,5 +104,5 @@ describe("npm run eval:all -- --all-pairs (the script itself)", () => {
     expect(report.tasks[0]).toMatchObject({ trainImages: 0, testImages: 2, policy: { source: "loaded" } });
     expect(report.tasks[0].notes.join(" ")).toContain("--all-pairs");
     expect(existsSync(join(out, "blur.html"))).toBe(true);
-  }, 60_000);
+  }, 180_000);
 });

@@ -86,7 +86,7 @@ describe("train + segment on generated images", () => {
     expect(one.probability.data.length).toBe(96 * 96);
     expect(one.srmMap.width).toBe(64);
     policy.dispose();
-  });
+  }, 180_000);
 
   it("reproduces training and inference exactly under a seed", async () => {
     const train = Array.from({ length: 3 }, (_, i) => generateSample(100 + i));
