@@ -12,8 +12,16 @@ const config = loadWorkerConfig(process.env);
 const log = jsonLogger({ worker: config.workerId });
 const codec = configureImageCodec({ concurrentJobs: config.concurrency });
 log.info("starting", { config: describeWorkerConfig(config), imageCodecThreads: codec.threads });
+// onnxruntime is loaded only by a worker configured with a SAM model package.
+const segmenter = config.samManifest
+  ? await (await import("@alignsam/core/models/onnx-sam")).createOnnxSamSegmenter({
+      manifestUri: config.samManifest,
+      intraOpNumThreads: config.onnxThreads,
+    })
+  : undefined;
+if (segmenter) log.info("segmenter", { modelId: segmenter.info.modelId });
 const worker = createWorker(config, {
-  engine: createCoreEngine({ embeddingCacheBytes: config.embeddingCacheMb * 1024 * 1024 }),
+  engine: createCoreEngine({ embeddingCacheBytes: config.embeddingCacheMb * 1024 * 1024, segmenter }),
   log,
 });
 worker.start();

@@ -45,8 +45,18 @@ function embeddingDims(e: Embedding): number[] {
 }
 
 /**
+ * orig_im_size fed when the graph's `masks` output is not read: the graph still upsamples all four
+ * candidates to S x S, but its final resize to the original size (and the copy of 4 x H x W logits
+ * out of ORT) shrinks to nothing. orig_im_size feeds nothing else (scores and low-res logits are
+ * byte-equal whatever it is; checked on the real export).
+ */
+const UNREAD_ORIG_IM_SIZE = [1, 1] as const;
+
+/**
  * SamOnnxModel: points in the model frame plus the padding point (0,0) labelled -1 (no box), as in
  * segment_anything's onnx example; mask_input zeros with has_mask_input 0 when none is given.
+ * `inGraphMasks`: read the graph's `masks` (all candidates at the original size); otherwise the
+ * caller upscales the low-res logits of the candidate it reads (./postprocess.ts, byte-equal).
  */
 export async function runOfficialDecoder(
   session: ort.InferenceSession,
@@ -54,6 +64,7 @@ export async function runOfficialDecoder(
   embedding: Embedding,
   state: OnnxSamState,
   prompt: DecodePrompt,
+  inGraphMasks = false,
 ): Promise<DecoderRun> {
   const { inputs, outputs } = m.decoder;
   const pts = toModelCoords(prompt.points, state.geometry);
@@ -67,6 +78,7 @@ export async function runOfficialDecoder(
   });
   labels[n - 1] = -1;
   const L = m.lowResSize;
+  const readMasks = inGraphMasks ? outputs.masks : undefined;
   const feeds: Record<string, ort.Tensor> = {
     [inputs.imageEmbeddings.name]: tensorFor(
       inputs.imageEmbeddings,
@@ -82,23 +94,24 @@ export async function runOfficialDecoder(
       L,
     ]),
     [inputs.hasMaskInput.name]: tensorFor(inputs.hasMaskInput, [prompt.maskInput ? 1 : 0], [1]),
-    [inputs.origImSize.name]: tensorFor(inputs.origImSize, [state.geometry.origH, state.geometry.origW], [2]),
+    [inputs.origImSize.name]: tensorFor(
+      inputs.origImSize,
+      readMasks ? [state.geometry.origH, state.geometry.origW] : UNREAD_ORIG_IM_SIZE,
+      [2],
+    ),
   };
-  const wanted = [
-    outputs.scores.name,
-    outputs.lowResMasks.name,
-    ...(outputs.masks ? [outputs.masks.name] : []),
-  ];
+  const wanted = [outputs.scores.name, outputs.lowResMasks.name, ...(readMasks ? [readMasks.name] : [])];
+  // Outputs are read by name: a graph may list them in any order.
   const result = await session.run(feeds, wanted);
   const scores = floatOutput(result, outputs.scores).data;
   const lowRes = floatOutput(result, outputs.lowResMasks).data;
-  const masks = outputs.masks ? floatOutput(result, outputs.masks) : undefined;
+  const masks = readMasks ? floatOutput(result, readMasks) : undefined;
   if (masks) {
     const [, k, h, w] = masks.dims;
     if (k !== scores.length || h !== state.geometry.origH || w !== state.geometry.origW) {
       throw new AlignSamError(
         "MODEL_MISMATCH",
-        `decoder output '${outputs.masks?.name}' has shape [${masks.dims.join(",")}], expected [1,${scores.length},${state.geometry.origH},${state.geometry.origW}]`,
+        `decoder output '${readMasks?.name}' has shape [${masks.dims.join(",")}], expected [1,${scores.length},${state.geometry.origH},${state.geometry.origW}]`,
       );
     }
   }

@@ -5,7 +5,7 @@
  * Embedding.backendState.
  */
 import { AlignSamError } from "../../errors.ts";
-import { letterboxForSam, thresholdLogits, upscaleLowResLogits } from "../../image/letterbox.ts";
+import { letterboxForSam, thresholdLogits } from "../../image/letterbox.ts";
 import type { RgbImage } from "../../image/types.ts";
 import type { BinaryMask } from "../../mask/types.ts";
 import { expectKind, type LoadManifestOptions, loadManifest } from "../manifest/load.ts";
@@ -15,6 +15,7 @@ import { floatOutput, tensorFor } from "../manifest/tensors.ts";
 import type { DecodePrompt, DecodeResult, Embedding, PromptableSegmenter, SegmenterInfo } from "../ports.ts";
 import { type MultimaskMode, selectCandidates } from "./candidates.ts";
 import { checkPrompt, type DecoderRun, runOfficialDecoder, runSplitDecoder } from "./decoder-run.ts";
+import { postprocessLowRes } from "./postprocess.ts";
 import { type OnnxSamState, samStateOf } from "./state.ts";
 
 export interface OnnxSamOptions extends LoadManifestOptions, SessionOptions {
@@ -28,6 +29,14 @@ export interface OnnxSamOptions extends LoadManifestOptions, SessionOptions {
   multimask?: MultimaskMode;
   /** Run the encoder and decoder once at load, so the first real call is not the slow one. @default true */
   warmUp?: boolean;
+  /**
+   * Official export with a `masks` output: read it (every candidate upscaled to the original size in
+   * the graph, on every decode) instead of upscaling in TypeScript only the candidate whose mask is
+   * read. Both give byte-equal masks; the graph's way costs more CPU per decode, the more so the
+   * larger the image (docs/benchmarks/sam-graphs.md).
+   * @default false
+   */
+  inGraphMasks?: boolean;
 }
 
 export interface OnnxSamSegmenter extends PromptableSegmenter {
@@ -39,8 +48,8 @@ export interface OnnxSamSegmenter extends PromptableSegmenter {
 }
 
 /**
- * A full-size mask thresholded (and, without an in-graph `masks` output, upscaled) on first read of
- * `data`: an episode reads the full-size mask of its last decode only, and upscaling three
+ * A full-size mask thresholded (and, unless the graph's `masks` output was read, upscaled) on first
+ * read of `data`: an episode reads the full-size mask of its last decode only, and upscaling three
  * candidates to the original size in JS cost more than some decoders' own run.
  */
 function lazyMask(width: number, height: number, make: () => BinaryMask): BinaryMask {
@@ -151,7 +160,7 @@ export async function createOnnxSamSegmenter(options: OnnxSamOptions): Promise<O
       masks.push(
         lazyMask(origW, origH, () =>
           thresholdLogits(
-            inGraph ?? upscaleLowResLogits(low, L, state.geometry),
+            inGraph ?? postprocessLowRes(low, L, state.geometry),
             origW,
             origH,
             m.maskThreshold,
@@ -168,7 +177,14 @@ export async function createOnnxSamSegmenter(options: OnnxSamOptions): Promise<O
     checkPrompt(prompt, L);
     const run =
       m.kind === "sam"
-        ? await runOfficialDecoder(decoder.session, m, embedding, state, prompt)
+        ? await runOfficialDecoder(
+            decoder.session,
+            m,
+            embedding,
+            state,
+            prompt,
+            options.inGraphMasks ?? false,
+          )
         : await runSplitDecoder(decoder.session, m, embedding, state, prompt);
     return toResult(run, state, prompt.points.length);
   }
