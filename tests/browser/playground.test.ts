@@ -2,7 +2,8 @@
  * The playground page in a real (headless) Chromium against the real local stack: emulator, API
  * process and a worker process. A generated image goes in through the file picker; the test waits
  * for the mask, steps through the trajectory by mouse and keyboard, downloads the mask PNG, shows an
- * API error as the API words it, and checks the page at phone width. Screenshots of each state go to
+ * API error as the API words it, checks the page at phone width, and runs a batch of three images
+ * uploaded through the API to its downloaded archive. Screenshots of each state go to
  * test-output/screenshots/; with ALIGNSAM_UPDATE_SCREENSHOTS=1 the result view is also copied to
  * docs/images/playground.png.
  */
@@ -10,6 +11,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EvaluationManifestSchema, evaluationManifestKey, evaluationPrefix } from "@alignsam/core/light";
+import { unzipSync } from "fflate";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -330,5 +332,39 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
     expect(notFound).toEqual([]);
     // The only console errors allowed are the browser's notes of the 415, 401 and 429 above.
     expect(pageErrors.filter((e) => !/status of 4(15|01|29)/.test(e))).toEqual([]);
+  });
+
+  it("uploads several images through the API, segments them as a batch and downloads the archive", async () => {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.selectOption("#batch-task", "saliency");
+    const files = await Promise.all(
+      [0, 1, 2].map(async (i) => ({
+        name: `disc-${i}.png`,
+        mimeType: "image/png",
+        buffer: Buffer.from(await discScene(96 + 16 * i, 72)),
+      })),
+    );
+    // A fourth file that is no image: refused on its own, with the API's words; the rest go on.
+    const fake = { name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") };
+    await page.setInputFiles("#batch-images", [...files, fake]);
+    await page.click("#batch-run");
+    await expect
+      .poll(() => page.locator("#batch-form").getAttribute("data-state"), { timeout: 40_000 })
+      .toMatch(/^(done|error)$/);
+    expect(await page.locator("#batch-error").textContent()).toBe("");
+    const rows = await page.locator("#batch-files li").allTextContents();
+    expect(rows.slice(0, 3)).toEqual(files.map((f) => `${f.name}: uploaded`));
+    expect(rows[3]).toMatch(/^fake\.png: not uploaded: .*\(IMAGE_UNSUPPORTED_FORMAT\)$/);
+    expect(await page.locator("#batch-status").textContent()).toMatch(
+      /succeeded: 3 of 3 images segmented\.$/,
+    );
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#batch-zip")]);
+    expect(download.suggestedFilename()).toMatch(/-batch\.zip$/);
+    const zip = await readFile((await download.path())!);
+    expect(zip.subarray(0, 2).toString("latin1")).toBe("PK");
+    const entries = Object.keys(unzipSync(zip));
+    expect(entries.filter((e) => e.startsWith("masks/"))).toHaveLength(3);
+    expect(entries).toContain("coco.json");
+    await shot("8-batch");
   });
 });

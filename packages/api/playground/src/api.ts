@@ -20,6 +20,13 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show for a failure: the API's own words and code, or what went wrong in the page. */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError)
+    return err.code === "HTTP_ERROR" || err.code === "NETWORK" ? err.message : `${err.message} (${err.code})`;
+  return `Something went wrong in the page: ${(err as Error).message}`;
+}
+
 /** The key kept in local storage, or "" (storage can be disabled: then no key). */
 export function storedApiKey(): string {
   try {

@@ -2,18 +2,20 @@
  * The playground's wiring: the form posts to /v1/segment, the job is polled until it ends, and its
  * results (trajectory.json, steps.json, mask.png) are loaded into the viewer. Everything the user
  * sees about a failure is the API's own message. `document.body.dataset.state` says where the page
- * is (idle, running, done, error), for people's scripts and the browser tests alike.
+ * is (idle, running, done, error), for people's scripts and the browser tests alike. The batch panel
+ * is batch.ts's; this file only hands it the task list.
  */
 import {
-  ApiError,
   getJson,
   type JobView,
+  messageOf,
   request,
   resultPath,
   storeApiKey,
   storedApiKey,
   type Task,
 } from "./api.ts";
+import { initBatchPanel } from "./batch.ts";
 import { downloadResult } from "./downloads.ts";
 import { loadEvaluations } from "./evaluations.ts";
 import { waitForJob } from "./job.ts";
@@ -65,11 +67,7 @@ function clearError(): void {
   errorBox.hidden = true;
 }
 
-function messageOf(err: unknown): string {
-  if (err instanceof ApiError)
-    return err.code === "HTTP_ERROR" || err.code === "NETWORK" ? err.message : `${err.message} (${err.code})`;
-  return `Something went wrong in the page: ${(err as Error).message}`;
-}
+const batchPanel = initBatchPanel();
 
 // --- API key -------------------------------------------------------------------------------------
 
@@ -120,8 +118,10 @@ async function loadTasks(): Promise<void> {
     );
     taskSelect.value = tasks.some((t) => t.name === "saliency") ? "saliency" : (tasks[0]?.name ?? "");
     onTaskChange();
+    batchPanel.setTasks(tasks);
   } catch (err) {
     tasks = [];
+    batchPanel.setTasks(tasks);
     taskSelect.replaceChildren(new Option("Tasks unavailable", ""));
     onTaskChange();
     showError(`Could not load the tasks: ${messageOf(err)}`);

@@ -75,7 +75,11 @@ describe("uploads and job status", () => {
       body: JSON.stringify({ uploadId: upload.uploadId, task: "glass" }),
     });
     expect(seg.status).toBe(415);
-    expect(await stack.allKeys()).toEqual([`tenants/public/inputs/${upload.uploadId}`]);
+    // The input and the declaration POST /v1/uploads wrote beside it (upload-put.ts); no job.
+    expect(await stack.allKeys()).toEqual([
+      `tenants/public/inputs/${upload.uploadId}`,
+      `tenants/public/inputs/${upload.uploadId}.upload.json`,
+    ]);
     expect(await stack.drainMessages()).toEqual([]);
   });
 

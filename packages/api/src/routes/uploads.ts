@@ -1,6 +1,8 @@
 /**
  * POST /v1/uploads: a presigned S3 PUT for one image, bound to its content type and length, so large
- * images go straight to S3 instead of through the API (Lambda bodies are capped at 6 MB).
+ * images go straight to S3 instead of through the API (Lambda bodies are capped at 6 MB). The same id
+ * also takes its bytes through the API (PUT /v1/uploads/{uploadId}, upload-put.ts), for clients that
+ * cannot reach the bucket.
  */
 import { inputKey } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
@@ -9,6 +11,7 @@ import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { ACCEPTED_IMAGE_TYPES } from "../http/image-sniff.ts";
 import { limitBody } from "../http/limits.ts";
+import { declareUpload, registerUploadPutRoute } from "./upload-put.ts";
 
 export const UploadRequestSchema = z
   .strictObject({
@@ -55,8 +58,10 @@ export function registerUploadRoutes(app: ApiApp, ctx: RouteContext): void {
       );
     }
     const uploadId = ctx.newId();
-    const url = await ctx.store.presignPut(inputKey(tenantOf(c), uploadId), contentType, contentLength);
+    const tenant = tenantOf(c);
+    const url = await ctx.store.presignPut(inputKey(tenant, uploadId), contentType, contentLength);
     const expiresAt = new Date(ctx.clock().getTime() + ctx.config.presignExpirySeconds * 1000).toISOString();
+    await declareUpload(ctx, tenant, uploadId, { v: 1, contentType, contentLength, expiresAt });
     return c.json(
       {
         uploadId,
@@ -68,4 +73,5 @@ export function registerUploadRoutes(app: ApiApp, ctx: RouteContext): void {
       201,
     );
   });
+  registerUploadPutRoute(app, ctx);
 }

@@ -1,15 +1,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { maskToPolygons, rasterizePolygons } from "@alignsam/core/export";
 import {
+  DEFAULT_SEGMENT_OUTPUTS,
   defaultTaskRegistry,
   inputKey,
   JobStatusSchema,
   jobPrefix,
   jobStatusKey,
   SEGMENT_OUTPUT_FILES,
-  SEGMENT_OUTPUTS,
 } from "@alignsam/core/light";
+import { decodeRle } from "@alignsam/core/mask";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "../context.ts";
@@ -97,10 +99,33 @@ describe("segment job outputs", () => {
     expect([mask.width, mask.height]).toEqual([40, 30]);
   });
 
-  it("writes every output when none are named", async () => {
+  it("writes every default output when none are named, and no polygons.json", async () => {
     await dispatch(ctx, segment("all"), first);
     const names = (await results("all")).map((k) => k.split("/").pop());
-    expect(names).toEqual(SEGMENT_OUTPUTS.map((o) => SEGMENT_OUTPUT_FILES[o]).sort());
+    expect(names).toEqual(DEFAULT_SEGMENT_OUTPUTS.map((o) => SEGMENT_OUTPUT_FILES[o]).sort());
+    expect(names).not.toContain("polygons.json");
+  });
+
+  it("writes polygons.json on request: COCO polygons of the mask rle.json holds", async () => {
+    await dispatch(ctx, segment("poly", { outputs: ["rle", "polygons"] }), first);
+    const get = async (name: string) =>
+      JSON.parse(
+        new TextDecoder().decode(
+          (await emu.storage.getBytes(`${jobPrefix("public", "poly")}results/${name}`))!,
+        ),
+      );
+    const mask = decodeRle(await get("rle.json"));
+    const doc = await get("polygons.json");
+    expect(doc).toEqual({ v: 1, width: 40, height: 30, tolerance: 0.5, polygons: maskToPolygons(mask) });
+    expect(doc.polygons.length).toBeGreaterThan(0);
+    const filled = rasterizePolygons(doc.polygons, 40, 30);
+    let inter = 0;
+    let union = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      inter += filled.data[i] & mask.data[i];
+      union += filled.data[i] | mask.data[i];
+    }
+    expect(inter / union).toBeGreaterThanOrEqual(0.98);
   });
 
   it("writes, for an image within the working size, exactly what segmenting its full decode gives", async () => {

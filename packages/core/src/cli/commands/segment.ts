@@ -1,15 +1,17 @@
 /**
  * `alignsam segment <image...> --task T`: segments images with a trained policy and writes, per
- * image, the mask, the probability map, COCO RLE, the clicks (trajectory) and an overlay.
+ * image, the mask, the probability map, COCO RLE, the clicks (trajectory) and an overlay; with
+ * `--coco`, also one COCO instances document for the whole run.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { AlignSamError, isAlignSamError } from "../../errors.ts";
+import { buildCocoInstances, type CocoImageEntry } from "../../export/coco.ts";
 import { decodeImage } from "../../image/decode.ts";
 import { renderOverlay } from "../../mask/overlay.ts";
 import { encodeMaskPng, encodeProbabilityPng } from "../../mask/png.ts";
-import { encodeRle } from "../../mask/rle.ts";
+import { type CompressedRle, decodeRle, encodeRle } from "../../mask/rle.ts";
 import { segmentImage } from "../../pipeline/segment.ts";
 import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
 import { defaultPolicyDir, listOption, loadTaskPolicy, optionalInt, taskOption } from "../options.ts";
@@ -34,6 +36,8 @@ interface SegmentFlags {
   clipManifest?: string;
   encoder?: string;
   prior?: string;
+  coco?: string;
+  polygons?: boolean;
 }
 
 /** One line of the command's answer (the `--json` array holds these). */
@@ -111,6 +115,15 @@ export function registerSegmentCommand(program: Command): void {
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
     .option("--encoder <name>", BACKEND_FLAG_HELP.encoder)
     .option("--prior <name>", BACKEND_FLAG_HELP.prior)
+    .option(
+      "--coco <file>",
+      "also write one COCO instances JSON of every image segmented (file_name: the image's name; failed images left out)",
+    )
+    .option(
+      "--polygons",
+      "with --coco: polygons in segmentation, the exact RLE in each annotation's rle",
+      false,
+    )
     .action(
       action(
         async (args: string[], flags: SegmentFlags) => {
@@ -122,6 +135,13 @@ export function registerSegmentCommand(program: Command): void {
           if (flags.class !== undefined && flags.texts !== undefined) {
             throw new AlignSamError("INVALID_ARGUMENT", "pass either --class or --texts, not both");
           }
+          if (flags.polygons && flags.coco === undefined) {
+            throw new AlignSamError(
+              "INVALID_ARGUMENT",
+              "--polygons shapes the --coco file: pass --coco <file> too",
+            );
+          }
+          const cocoPath = flags.coco === undefined ? undefined : resolve(flags.coco);
           const texts = (flags.texts ?? flags.class)
             ?.split(",")
             .map((t) => t.trim())
@@ -135,6 +155,8 @@ export function registerSegmentCommand(program: Command): void {
           const results: SegmentedImage[] = [];
           const failed: FailedImage[] = [];
           const errors: unknown[] = [];
+          // For --coco: each image's RLE (compact), decoded again one at a time when the file is built.
+          const cocoImages: (CocoImageEntry & { rle: CompressedRle })[] = [];
           const progress = startProgress("segment", images.length, { plain: global.json === true });
           const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
           try {
@@ -193,6 +215,15 @@ export function registerSegmentCommand(program: Command): void {
                   files[kind] = file;
                 }
                 await writeAll(out, pending);
+                if (cocoPath) {
+                  cocoImages.push({
+                    id: cocoImages.length + 1,
+                    fileName: basename(path),
+                    width: image.width,
+                    height: image.height,
+                    rle: encodeRle(result.mask),
+                  });
+                }
                 let fg = 0;
                 for (const v of result.mask.data) fg += v;
                 results.push({
@@ -222,6 +253,21 @@ export function registerSegmentCommand(program: Command): void {
             policy.dispose();
             await backend.dispose();
           }
+          // One category: the class segmented (--class) or the task.
+          const category = flags.class ?? task.name;
+          let annotations = 0;
+          if (cocoPath && cocoImages.length > 0) {
+            const masks = function* () {
+              for (const c of cocoImages) yield { imageId: c.id, category, mask: decodeRle(c.rle) };
+            };
+            const doc = buildCocoInstances(cocoImages, masks(), {
+              polygons: flags.polygons === true,
+              categories: [category],
+            });
+            annotations = doc.annotations.length;
+            await mkdir(dirname(cocoPath), { recursive: true });
+            await writeFile(cocoPath, `${JSON.stringify(doc)}\n`);
+          }
           emit(
             global,
             () =>
@@ -231,6 +277,13 @@ export function registerSegmentCommand(program: Command): void {
                     `${r.image}: foreground ${(100 * r.foreground).toFixed(1)}%, ${describePoints(r)}, ${r.ms.toFixed(0)} ms -> ${out}`,
                 ),
                 ...(images.length > 1 ? [`segment: ${results.length} ok, ${failed.length} failed`] : []),
+                ...(cocoPath && cocoImages.length > 0
+                  ? [
+                      `coco: ${cocoPath}: ${cocoImages.length} images, ${annotations} annotations${
+                        failed.length > 0 ? `; left out: ${failed.map((f) => f.image).join(", ")}` : ""
+                      }`,
+                    ]
+                  : []),
               ].join("\n"),
             () => results,
           );

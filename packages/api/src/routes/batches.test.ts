@@ -1,0 +1,242 @@
+/**
+ * POST /v1/batches checks everything before its 202 (a refused request writes nothing), admits the
+ * whole batch against the quota at once, writes the manifest and one message per shard; GET counts
+ * images from the outcome documents while it runs and lists failures and result URLs.
+ */
+import {
+  type BatchImageOutcome,
+  BatchManifestSchema,
+  BatchShardMessageSchema,
+  batchManifestKey,
+  batchOutcomeKey,
+  batchResultKey,
+  inputKey,
+  JobStatusSchema,
+  jobStatusKey,
+} from "@alignsam/core/light";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../app.ts";
+import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { putTestKey } from "../testing/keys.ts";
+
+describe("batches", () => {
+  let stack: TestStack;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ batchShardSize: 2, maxBatchImages: 5 });
+    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
+  });
+  afterAll(() => stack?.stop());
+  beforeEach(() => stack.server.reset());
+
+  async function put(key: string, body: string) {
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: body }));
+  }
+  async function getJson(key: string): Promise<unknown> {
+    const r = await stack.s3.send(new GetObjectCommand({ Bucket: stack.config.bucket, Key: key }));
+    return JSON.parse(await r.Body!.transformToString());
+  }
+  function post(body: unknown, headers: Record<string, string> = {}) {
+    return app.request("/v1/batches", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+  }
+  async function uploads(tenant: string, ids: string[]) {
+    for (const id of ids) await put(inputKey(tenant, id), "image bytes");
+  }
+
+  it("accepts a list of uploads: manifest in shards, one message per shard, a queued batch job", async () => {
+    await uploads("public", ["u1", "u2", "u3"]);
+    const res = await post({
+      images: ["u1", { uploadId: "u2", fileName: "street 2.jpg" }, "u3"],
+      task: "saliency",
+      outputs: ["mask", "coco", "polygons", "mask"],
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as {
+      batchId: string;
+      jobId: string;
+      images: number;
+      shards: number;
+      statusUrl: string;
+    };
+    expect(body).toMatchObject({ images: 3, shards: 2, state: "queued" });
+    expect(body.jobId).toBe(body.batchId);
+    expect(body.statusUrl).toBe(`http://api.test/v1/batches/${body.batchId}`);
+    expect(res.headers.get("location")).toBe(body.statusUrl);
+
+    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("public", body.batchId)));
+    expect(manifest.source).toEqual({ kind: "uploads" });
+    expect(manifest.outputs).toEqual(["mask", "coco", "polygons"]);
+    expect(manifest.shards.map((s) => s.items.map((i) => [i.id, i.fileName]))).toEqual([
+      [
+        ["u1", "u1"],
+        ["u2", "street 2.jpg"],
+      ],
+      [["u3", "u3"]],
+    ]);
+    const messages = (await stack.drainMessages()).map((m) => BatchShardMessageSchema.parse(m));
+    expect(messages.map((m) => m.shard).sort()).toEqual([0, 1]);
+    const status = JobStatusSchema.parse(await getJson(jobStatusKey("public", body.batchId)));
+    expect(status).toMatchObject({ kind: "batch", state: "queued", progress: { done: 0, total: 3 } });
+  });
+
+  it("accepts a datasets prefix: every image file under its images/, sorted, other files reported", async () => {
+    const prefix = "tenants/public/datasets/street/";
+    for (const f of ["b.png", "a.jpg", "notes.txt", "c.webp"]) await put(`${prefix}images/${f}`, "x");
+    await put(`${prefix}masks/a.png`, "x"); // masks are not needed, nor taken
+    const res = await post({ images: `s3://${stack.config.bucket}/${prefix}`, task: "saliency" });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { batchId: string; images: number; skipped: string[] };
+    expect(body).toMatchObject({ images: 3, skipped: ["notes.txt"] });
+    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("public", body.batchId)));
+    expect(manifest.source).toEqual({ kind: "dataset", datasetId: "street" });
+    expect(manifest.outputs).toEqual(["mask", "rle", "coco"]);
+    expect(manifest.shards.flatMap((s) => s.items.map((i) => i.id))).toEqual(["a.jpg", "b.png", "c.webp"]);
+  });
+
+  it.each([
+    ["a missing upload", { images: ["u1", "nope"], task: "saliency" }, 404, "UPLOAD_NOT_FOUND"],
+    [
+      "an upload listed twice",
+      { images: ["u1", { uploadId: "u1" }], task: "saliency" },
+      400,
+      "INVALID_ARGUMENT",
+    ],
+    [
+      "a file name used twice",
+      {
+        images: [
+          { uploadId: "u1", fileName: "x.png" },
+          { uploadId: "u2", fileName: "x.png" },
+        ],
+        task: "saliency",
+      },
+      400,
+      "INVALID_ARGUMENT",
+    ],
+    [
+      "a file name with a folder",
+      { images: [{ uploadId: "u1", fileName: "a/b.png" }], task: "saliency" },
+      400,
+      "INVALID_REQUEST",
+    ],
+    [
+      "more images than a batch takes",
+      { images: ["u1", "u2", "u3", "u4", "u5", "u6"], task: "saliency" },
+      400,
+      "INVALID_ARGUMENT",
+    ],
+    [
+      "another tenant's prefix",
+      { images: "tenants/other/datasets/street/", task: "saliency" },
+      400,
+      "INVALID_ARGUMENT",
+    ],
+    [
+      "a prefix without images",
+      { images: "tenants/public/datasets/empty/", task: "saliency" },
+      404,
+      "DATASET_NOT_FOUND",
+    ],
+    ["an unknown task", { images: ["u1"], task: "nope" }, 400, "UNKNOWN_TASK"],
+    ["voc without className", { images: ["u1"], task: "voc" }, 400, "INVALID_ARGUMENT"],
+    [
+      "a class the prior does not know",
+      { images: ["u1"], task: "voc", className: "unicorn" },
+      400,
+      "TEXT_UNSUPPORTED",
+    ],
+    ["an unknown output", { images: ["u1"], task: "saliency", outputs: ["overlay"] }, 400, "INVALID_REQUEST"],
+    [
+      "a missing policy version",
+      { images: ["u1"], task: "saliency", policyVersion: "v9" },
+      404,
+      "POLICY_NOT_FOUND",
+    ],
+  ])("refuses %s and writes nothing", async (_what, request, httpStatus, code) => {
+    await uploads("public", ["u1", "u2", "u3", "u4", "u5", "u6"]);
+    const before = await stack.allKeys();
+    const res = await post(request);
+    const body = (await res.json()) as { error: { code: string } };
+    expect([res.status, body.error.code]).toEqual([httpStatus, code]);
+    expect(await stack.allKeys()).toEqual(before);
+    expect(await stack.drainMessages()).toEqual([]);
+  });
+
+  it("admits the whole batch against the quota up front (402 when it does not fit, nothing written)", async () => {
+    const key = await putTestKey(stack, { tenant: "metered", quota: 3 });
+    await uploads("metered", ["a", "b", "c", "d"]);
+    const before = await stack.allKeys();
+    const refused = await post(
+      { images: ["a", "b", "c", "d"], task: "saliency" },
+      { authorization: key.bearer },
+    );
+    expect(refused.status).toBe(402);
+    expect(await refused.json()).toMatchObject({
+      error: { code: "QUOTA_EXCEEDED", details: { quota: 3, requested: 4 } },
+    });
+    expect(await stack.allKeys()).toEqual(before);
+    const accepted = await post({ images: ["a", "b", "c"], task: "saliency" }, { authorization: key.bearer });
+    expect(accepted.status).toBe(202);
+    const again = await post({ images: ["d"], task: "saliency" }, { authorization: key.bearer });
+    expect(again.status).toBe(402);
+  });
+
+  it("reports images done and failed from the outcome documents, the failures and the result URLs", async () => {
+    await uploads("public", ["u1", "u2", "u3"]);
+    const { batchId } = (await (await post({ images: ["u1", "u2", "u3"], task: "saliency" })).json()) as {
+      batchId: string;
+    };
+    const outcome = (imageId: string, error?: BatchImageOutcome["error"]): BatchImageOutcome => ({
+      v: 1,
+      batchId,
+      imageId,
+      shard: 0,
+      ...(error ? {} : { width: 4, height: 3, area: 5 }),
+      files: error ? [] : ["mask.png"],
+      ...(error ? { error } : {}),
+      durationMs: 1,
+    });
+    await put(batchOutcomeKey("public", batchId, "ok", "u1"), JSON.stringify(outcome("u1")));
+    await put(
+      batchOutcomeKey("public", batchId, "failed", "u2"),
+      JSON.stringify(outcome("u2", { code: "IMAGE_DECODE", message: "not an image" })),
+    );
+    const view = await (await app.request(`/v1/batches/${batchId}`)).json();
+    expect(view).toMatchObject({
+      batchId,
+      state: "queued",
+      images: { total: 3, done: 2, succeeded: 1, failed: 1 },
+      shards: { done: 0, total: 2 },
+      failures: [{ imageId: "u2", fileName: "u2", code: "IMAGE_DECODE", message: "not an image" }],
+      results: {},
+    });
+    // GET /v1/jobs/{id} counts the same images while the batch runs.
+    const job = (await (await app.request(`/v1/jobs/${batchId}`)).json()) as {
+      kind: string;
+      progress: unknown;
+    };
+    expect(job).toMatchObject({ kind: "batch", progress: { done: 2, total: 3 } });
+
+    await put(batchResultKey("public", batchId, "batch.zip"), "zip");
+    const done = (await (await app.request(`/v1/batches/${batchId}`)).json()) as {
+      results: Record<string, { url: string }>;
+    };
+    expect(Object.keys(done.results)).toEqual(["batch.zip"]);
+    expect(await (await fetch(done.results["batch.zip"].url)).text()).toBe("zip");
+
+    const image = await (await app.request(`/v1/batches/${batchId}/images/u1`)).json();
+    expect(image).toMatchObject({ imageId: "u1", state: "succeeded", width: 4, height: 3, area: 5 });
+    expect(Object.keys((image as { results: object }).results)).toEqual(["mask.png"]);
+    expect(await (await app.request(`/v1/batches/${batchId}/images/u3`)).json()).toMatchObject({
+      state: "pending",
+    });
+    expect((await app.request(`/v1/batches/${batchId}/images/zz`)).status).toBe(404);
+    expect((await app.request("/v1/batches/unknown")).status).toBe(404);
+  });
+});
