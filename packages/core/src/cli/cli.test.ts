@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatMetric } from "../evaluation/report.ts";
+import { CocoInstancesSchema } from "../export/coco.ts";
+import { rasterizePolygons } from "../export/polygons.ts";
 import { decodeBinaryMaskPng } from "../mask/png.ts";
 import { decodeRle } from "../mask/rle.ts";
 import { PolicyCardSchema } from "../policy/card.ts";
@@ -243,6 +245,57 @@ describe("alignsam segment", () => {
     expect(error.details.failed).toEqual([
       { image: join(folder, "b.png"), code: error.code, message: expect.any(String) },
     ]);
+  });
+
+  it("writes one COCO file for a folder: each RLE equal to the run's mask.png, failed images left out", async () => {
+    const folder = join(tmp, "coco-in");
+    await mkdir(folder);
+    await copyFile(images[0], join(folder, "a.png"));
+    await copyFile(images[4], join(folder, "b.png"));
+    await writeFile(join(folder, "c.png"), "this is not an image\n");
+    const out = join(tmp, "segment-coco");
+    const coco = join(tmp, "coco", "instances.json");
+    const common = ["--task", "saliency", "--policy", policy, "--out", out, "--outputs", "mask"];
+    const run = await cli("segment", folder, ...common, "--coco", coco, "--polygons");
+    expect(run.code).toBe(1); // c.png failed; the others are still exported
+    expect(run.stderr).toMatch(/^segment: 3\/3 /m); // progress on stderr
+    expect(run.stdout).toContain(`coco: ${coco}: 2 images, `);
+    expect(run.stdout).toContain(`left out: ${join(folder, "c.png")}`);
+    const doc = CocoInstancesSchema.parse(JSON.parse(await readFile(coco, "utf8")));
+    expect(doc.images.map((i) => [i.id, i.file_name, i.width, i.height])).toEqual([
+      [1, "a.png", 96, 96],
+      [2, "b.png", 96, 96],
+    ]);
+    expect(doc.categories).toEqual([{ id: 1, name: "saliency", supercategory: "" }]);
+    let annotated = 0;
+    for (const image of doc.images) {
+      const mask = await decodeBinaryMaskPng(
+        new Uint8Array(await readFile(join(out, image.file_name.replace(".png", ".mask.png")))),
+      );
+      const anns = doc.annotations.filter((a) => a.image_id === image.id);
+      const area = mask.data.reduce((a, b) => a + b, 0);
+      expect(anns).toHaveLength(area > 0 ? 1 : 0);
+      for (const ann of anns) {
+        annotated++;
+        expect([ann.area, ann.iscrowd, ann.category_id]).toEqual([area, 0, 1]);
+        expect(ann.rle && Buffer.from(decodeRle(ann.rle).data).equals(Buffer.from(mask.data))).toBe(true);
+        const filled = rasterizePolygons(ann.segmentation as number[][], 96, 96);
+        let inter = 0;
+        let union = 0;
+        for (let i = 0; i < mask.data.length; i++) {
+          inter += filled.data[i] & mask.data[i];
+          union += filled.data[i] | mask.data[i];
+        }
+        expect(inter / union).toBeGreaterThanOrEqual(0.98);
+      }
+    }
+    expect(annotated).toBeGreaterThan(0);
+  });
+
+  it("refuses --polygons without --coco", async () => {
+    const run = await cli("segment", images[0], "--task", "saliency", "--policy", policy, "--polygons");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/INVALID_ARGUMENT: --polygons shapes the --coco file/);
   });
 
   it("refuses a folder with no images before loading anything", async () => {

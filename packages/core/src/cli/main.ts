@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerDatasetsCommand } from "./commands/datasets.ts";
 import { registerEvalCommand } from "./commands/eval.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
+import { registerTasksCommand } from "./commands/remote-commands.ts";
 import { registerSegmentCommand } from "./commands/segment.ts";
 import { registerTrainCommand } from "./commands/train.ts";
 
@@ -19,5 +20,6 @@ registerSegmentCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerKeysCommand(program);
+registerTasksCommand(program);
 
 await program.parseAsync(process.argv);

@@ -21,8 +21,9 @@ import { action, emit, type GlobalOptions } from "../output.ts";
 import { type Progress, startProgress } from "../progress.ts";
 import { loadSamples, loadTaskSplit } from "../task-data.ts";
 import { trainPrior } from "../train-prior.ts";
+import { type RemoteTrainFlags, trainRemote } from "./remote-commands.ts";
 
-interface TrainFlags {
+interface TrainFlags extends RemoteTrainFlags {
   task: string;
   data?: string;
   samples: string;
@@ -140,9 +141,20 @@ export function registerTrainCommand(program: Command): void {
     .option("--sam-manifest <uri>", BACKEND_FLAG_HELP.sam)
     .option("--clip-manifest <uri>", BACKEND_FLAG_HELP.clip)
     .option("--encoder <name>", BACKEND_FLAG_HELP.encoder)
+    .option(
+      "--remote",
+      "train on the service instead (with --dataset, --url, --key): follows its progress and report",
+    )
+    .option("--dataset <id>", "with --remote: a dataset id from `alignsam datasets upload`")
+    .option(
+      "--url <url>",
+      "with --remote: the service (default: $ALIGNSAM_API_URL, else http://localhost:3000)",
+    )
+    .option("--key <key>", "with --remote: API key (default: $ALIGNSAM_API_KEY)")
     .action(
       action(
-        async (flags: TrainFlags) => {
+        async (flags: TrainFlags & { remote?: boolean }) => {
+          if (flags.remote) return trainRemote(program, flags);
           const started = performance.now();
           const global = program.opts<GlobalOptions>();
           const plain = global.json === true;
