@@ -4,7 +4,7 @@
  * command that produced it; progress goes to stderr.
  *
  *   npm exec -- node bench/run.ts [--quick] [--out docs/benchmarks/performance.md]
- *     [--only classic,per-image,onnx,event-loop,training,throughput,memory,load,admission]
+ *     [--only classic,per-image,onnx,sam-graphs,event-loop,training,throughput,memory,load,admission]
  *
  * Sections: the classic backend before/after the optimisations (same images, one run, outputs
  * compared), the per-image stage breakdown on real images (classic and a realistic-size ONNX SAM),
@@ -59,6 +59,7 @@ const SECTIONS = [
   "classic",
   "per-image",
   "onnx",
+  "sam-graphs",
   "event-loop",
   "training",
   "throughput",
@@ -407,6 +408,13 @@ if (only.has("memory")) {
     write: quick ? false : join(ROOT, "docs/benchmarks/memory.md"),
     progress,
   });
+}
+
+if (only.has("sam-graphs")) {
+  // A child process of its own, so its peak RSS is the real graphs' and not this run's; it writes
+  // docs/benchmarks/sam-graphs.md (or a skip note when ../shared/models/sam-graphs is absent).
+  progress("real SAM graphs (bench/sam-graphs.ts -> docs/benchmarks/sam-graphs.md)");
+  await runJsonScript(join(ROOT, "bench/sam-graphs.ts"), quick ? ["--quick"] : [], {});
 }
 
 if (only.has("load")) {

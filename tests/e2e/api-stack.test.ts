@@ -18,6 +18,7 @@ interface JobView {
   state: string;
   error?: { code: string; message: string };
   summary?: Record<string, unknown>;
+  policy?: { source: string; task: string; version: string };
   results: Record<string, { url: string }>;
 }
 
@@ -83,14 +84,20 @@ describe("API + worker on the local stack", () => {
     const trainJob = (await accepted.json()) as { jobId: string };
     const trained = await waitForJob(trainJob.jobId);
     expect(trained.error).toBeUndefined();
-    expect(trained.summary).toMatchObject({ promoted: true, metric: "MAE" });
+    // Too few pairs for the promotion guard: stored as the tenant's version, not promoted.
+    expect(trained.summary).toMatchObject({ promoted: false, promotable: false, metric: "MAE" });
+    expect(trained.summary?.reason).toMatch(/at least 20/);
 
     const { image } = await sceneFixture({ seed: 42 });
-    const posted = await postSegmentForm(stack.apiUrl!, image, { task: "saliency" });
+    const posted = await postSegmentForm(stack.apiUrl!, image, {
+      task: "saliency",
+      policyVersion: trainJob.jobId,
+    });
     expect(posted.status).toBe(202);
     const job = await waitForJob(((await posted.json()) as { jobId: string }).jobId);
     expect(job.state).toBe("succeeded");
     expect(job.summary).toMatchObject({ method: "alignsam-ppo-srm", policyVersion: trainJob.jobId });
+    expect(job.policy).toEqual({ source: "tenant", task: "saliency", version: trainJob.jobId });
     const mask = new Uint8Array(await (await fetch(job.results["mask.png"].url)).arrayBuffer());
     const meta = await sharp(mask).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(["png", 160, 120]);

@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { jobResultKey } from "@alignsam/core/light";
+import { unzipSync } from "fflate";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ANONYMOUS_TENANT, REPO_ROOT } from "../../infra/local/stack.ts";
@@ -21,7 +22,16 @@ const README = resolve(REPO_ROOT, "README.md");
 const DOC_BASE_URL = "http://localhost:3000";
 const WEBHOOK_SECRET = "readme-webhook-secret-0123456789";
 const DATASET_SIZE = 6;
-const EXPECTED_EXAMPLES = ["health", "retrain", "segment", "upload", "evaluate", "usage", "readme-segment"];
+const EXPECTED_EXAMPLES = [
+  "health",
+  "retrain",
+  "segment",
+  "upload",
+  "evaluate",
+  "usage",
+  "batch",
+  "readme-segment",
+];
 
 const missingTools = ["curl", "jq", "openssl"].filter(
   (tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0,
@@ -40,7 +50,7 @@ function runBash(script: string, cwd: string, env: Record<string, string>) {
     execFile(
       "bash",
       ["-c", script],
-      { cwd, env, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd, env, timeout: 80_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => ok({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -108,8 +118,10 @@ describe.skipIf(missingTools.length > 0)(
       expect(out.health.split("\n")).toContain("saliency");
 
       expect(out.retrain).toMatch(/"state": "succeeded"/);
-      expect(out.retrain).toMatch(/"promoted": true/);
-      expect(out.retrain).toMatch(/"current": true/);
+      // 6 pairs train, but the promotion guard needs 20 held-out images: the bundled policy keeps serving.
+      expect(out.retrain).toMatch(/"promoted": false/);
+      expect(out.retrain).toMatch(/at least 20/);
+      expect(out.retrain).toMatch(/"source": "bundled"/);
 
       expect(out.segment).toMatch(/"state": "succeeded"/);
       const jobId = /"jobId": "([^"]+)"/.exec(out.segment)?.[1];
@@ -141,9 +153,19 @@ describe.skipIf(missingTools.length > 0)(
         evaluated: DATASET_SIZE,
       });
 
+      // The batch: both uploads segmented, the archive downloaded holds the COCO file naming them.
+      expect(out.batch).toMatch(/"state": "succeeded"/);
+      expect(out.batch).toMatch(/"total": 2,\s*"done": 2,\s*"succeeded": 2,\s*"failed": 0/);
+      const archive = unzipSync(new Uint8Array(await readFile(join(cwd, "batch.zip"))));
+      const coco = JSON.parse(Buffer.from(archive["coco.json"]).toString()) as {
+        images: { file_name: string }[];
+      };
+      expect(coco.images.map((i) => i.file_name)).toEqual(["a.png", "b.png"]);
+      expect(Object.keys(archive).filter((k) => k.startsWith("masks/"))).toHaveLength(2);
+
       expect(out["readme-segment"]).toContain('{"ok":true}');
       const readmeMask = await sharp(await readFile(join(cwd, "mask.png"))).metadata();
       expect([readmeMask.format, readmeMask.width, readmeMask.height]).toEqual(["png", 160, 120]);
-    });
+    }, 120_000);
   },
 );

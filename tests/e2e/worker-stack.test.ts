@@ -3,7 +3,6 @@
  * free loopback ports, worker processes running packages/gpu-worker/src/main.ts).
  */
 import {
-  CurrentPolicyPointerSchema,
   type EvaluationManifest,
   EvaluationSummarySchema,
   evaluationManifestKey,
@@ -14,9 +13,10 @@ import {
   jobStatusKey,
   PromotionDecisionSchema,
   planEvaluationShards,
-  policyCurrentKey,
-  policyPrefix,
   queuedStatus,
+  TenantPolicyPointerSchema,
+  tenantPolicyCurrentKey,
+  tenantPolicyPrefix,
 } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,48 +106,70 @@ describe("worker on the local stack", () => {
     callbackUrl: callbacks.url,
   });
 
-  it("retrains a task from a labelled prefix, stores the version and promotes it (no current one)", async () => {
-    const status = await trainThroughQueue(c, {
-      jobId: "train-1",
-      datasetId: "discs",
-      heldOutFraction: 0.34,
-      options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 1 },
-    });
+  it("retrains a task from a labelled prefix, stores the tenant's version and judges it against the bundled policy", async () => {
+    const status = await trainThroughQueue(
+      c,
+      {
+        jobId: "train-1",
+        datasetId: "discs",
+        heldOutFraction: 0.34,
+        options: { episodes: 1, steps: 3, ppoEpochs: 2, srmMaxEpochs: 2, srmAugment: 0, seed: 1 },
+      },
+      110_000,
+    );
     expect(status.error).toBeUndefined();
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
       await c.getJson(jobResultKey("public", "train-1", "training.json")),
     );
-    expect(decision).toMatchObject({ promoted: true, previousVersion: null, previousScore: null });
+    // 6 pairs: trained and scored, but below the guard's 20 held-out images, so not promoted.
+    expect(decision).toMatchObject({
+      promoted: false,
+      promotable: false,
+      previousVersion: null,
+      previousSource: "bundled",
+    });
+    expect(decision.reason).toMatch(/at least 20/);
+    expect(decision.previousScore?.splitId).toBe(decision.candidateScore.splitId);
+    expect(decision.pairedDifference?.images).toBe(decision.heldOutImages);
     expect(decision.trainImages + decision.heldOutImages).toBe(DATASET_SIZE);
     expect(decision.heldOutImages).toBeGreaterThan(0);
     expect(decision.candidateScore.metric).toBe("MAE");
     expect(decision.candidateScore.value).toBeGreaterThanOrEqual(0);
     expect(decision.candidateScore.value).toBeLessThanOrEqual(1);
-    const files = await c.list(policyPrefix("saliency", "train-1"));
+    const files = await c.list(tenantPolicyPrefix("public", "saliency", "train-1"));
     expect(files.map((k) => k.split("/").pop())).toEqual(["card.json", "weights.bin", "weights.json"]);
-    const pointer = CurrentPolicyPointerSchema.parse(await c.getJson(policyCurrentKey("saliency")));
-    expect(pointer.version).toBe("train-1");
-  });
+    expect(await c.get(tenantPolicyCurrentKey("public", "saliency"))).toBeUndefined();
+    expect(await c.list("policies/")).toEqual([]);
+  }, 120_000);
 
-  it("judges a second candidate against the current version on the same held-out split", async () => {
-    const status = await trainThroughQueue(c, {
-      jobId: "train-2",
-      datasetId: "discs",
-      heldOutFraction: 0.34,
-      options: { episodes: 1, steps: 3, ppoEpochs: 2, seed: 2 },
-    });
+  it("judges a second candidate against the tenant's promoted version on the same held-out split", async () => {
+    const promotedAt = new Date().toISOString();
+    await c.put(
+      tenantPolicyCurrentKey("public", "saliency"),
+      JSON.stringify({ v: 1, task: "saliency", current: { version: "train-1", promotedAt, by: "promote" } }),
+    );
+    const status = await trainThroughQueue(
+      c,
+      {
+        jobId: "train-2",
+        datasetId: "discs",
+        heldOutFraction: 0.34,
+        options: { episodes: 1, steps: 3, ppoEpochs: 2, srmMaxEpochs: 2, srmAugment: 0, seed: 2 },
+      },
+      110_000,
+    );
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
       await c.getJson(jobResultKey("public", "train-2", "training.json")),
     );
-    expect(decision.previousVersion).toBe("train-1");
+    expect(decision).toMatchObject({ previousVersion: "train-1", previousSource: "tenant", promoted: false });
     expect(decision.previousScore?.splitId).toBe(decision.candidateScore.splitId);
-    // MAE: lower is better; promotion iff the candidate is not worse.
-    expect(decision.promoted).toBe(decision.candidateScore.value <= decision.previousScore!.value);
-    const pointer = CurrentPolicyPointerSchema.parse(await c.getJson(policyCurrentKey("saliency")));
-    expect(pointer.version).toBe(decision.promoted ? "train-2" : "train-1");
-  });
+    const pointer = TenantPolicyPointerSchema.parse(
+      await c.getJson(tenantPolicyCurrentKey("public", "saliency")),
+    );
+    expect(pointer.current.version).toBe("train-1");
+  }, 120_000);
 
   it("runs a segment job from message to results in S3, status succeeded, one signed callback", async () => {
     await c.put(

@@ -44,6 +44,15 @@ export const ApiConfigSchema = z.object({
    * worker's default (same variable). @default 25 MP
    */
   maxImagePixels: z.coerce.number().int().positive().default(25_000_000),
+  /**
+   * Largest dataset archive (POST /v1/datasets), in bytes, sent in the body or through a presigned
+   * upload; its contents are bounded again by the worker's ALIGNSAM_MAX_ARCHIVE_* limits. @default 200 MiB
+   */
+  maxArchiveBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
   /** Largest accepted JSON body, in bytes. @default 64 KiB */
   maxJsonBytes: z.coerce
     .number()
@@ -58,6 +67,10 @@ export const ApiConfigSchema = z.object({
   maxEvaluationImages: z.coerce.number().int().positive().default(5000),
   /** Images per evaluation shard (one SQS message each). @default 25 */
   evaluationShardSize: z.coerce.number().int().positive().default(25),
+  /** Largest number of images in one batch (POST /v1/batches). @default 1000 */
+  maxBatchImages: z.coerce.number().int().positive().max(100_000).default(1000),
+  /** Images per batch shard (one SQS message each). @default 10 */
+  batchShardSize: z.coerce.number().int().positive().default(10),
   /**
    * Tenant of requests that carry no Authorization header (local/dev only; `npm start` sets
    * "local"). Absent: every /v1 request needs `Authorization: Bearer <key>` (webhooks excepted).
@@ -83,11 +96,14 @@ export const API_ENV = {
   publicBaseUrl: "ALIGNSAM_PUBLIC_BASE_URL",
   maxImageBytes: "ALIGNSAM_MAX_IMAGE_BYTES",
   maxImagePixels: "ALIGNSAM_MAX_IMAGE_PIXELS",
+  maxArchiveBytes: "ALIGNSAM_MAX_ARCHIVE_BYTES",
   maxJsonBytes: "ALIGNSAM_MAX_JSON_BYTES",
   webhookSecret: "ALIGNSAM_WEBHOOK_SECRET",
   presignExpirySeconds: "ALIGNSAM_PRESIGN_EXPIRY_SECONDS",
   maxEvaluationImages: "ALIGNSAM_MAX_EVALUATION_IMAGES",
   evaluationShardSize: "ALIGNSAM_EVALUATION_SHARD_SIZE",
+  maxBatchImages: "ALIGNSAM_MAX_BATCH_IMAGES",
+  batchShardSize: "ALIGNSAM_BATCH_SHARD_SIZE",
   anonymousTenant: "ALIGNSAM_ANONYMOUS_TENANT",
   rateLimitPerMinute: "ALIGNSAM_RATE_LIMIT_PER_MINUTE",
   keyCacheSeconds: "ALIGNSAM_KEY_CACHE_SECONDS",

@@ -12,6 +12,10 @@ export type AlignSamErrorCode =
   | "RLE_DECODE"
   | "DATASET_NOT_FOUND"
   | "DATASET_MISMATCH"
+  /** A dataset archive that is not a zip or tar, is corrupt, or holds no usable pair (or bad COCO JSON). */
+  | "ARCHIVE_INVALID"
+  /** A dataset archive past a configured limit (entries, uncompressed bytes): refused whole. */
+  | "ARCHIVE_TOO_LARGE"
   | "MODEL_MANIFEST"
   | "MODEL_MISMATCH"
   | "MODEL_CHECKSUM"

@@ -19,6 +19,7 @@ export * from "./datasets/index.ts";
 export * from "./errors.ts";
 export type { EvaluationSummary, LoadedPair as EvaluationLoadedPair } from "./evaluation/index.ts";
 export * from "./evaluation/index.ts";
+export * from "./export/index.ts";
 export * from "./image/index.ts";
 export type {
   EvaluationSummary as JobEvaluationSummary,

@@ -58,6 +58,28 @@ export const WorkerConfigSchema = z
      * again, or an evaluation re-run, skips the encoder; 0 turns the cache off. @default 256
      */
     embeddingCacheMb: z.coerce.number().int().min(0).max(1_000_000).default(256),
+    /** Entries (files and folders) one dataset archive may hold; more refuses it whole. @default 5000 */
+    maxArchiveEntries: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+    /** Bytes a dataset archive may inflate to, counted while inflating; more refuses it whole. @default 512 MiB */
+    maxArchiveTotalBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024),
+    /** Bytes one file of a dataset archive may inflate to; a larger file is refused alone. @default 32 MiB */
+    maxArchiveFileBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(32 * 1024 * 1024),
+    /**
+     * A SAM model package (folder, manifest.json, file:// or s3:// URI; packages/core/src/models/
+     * manifest/README.md): when set, the worker segments with it through onnxruntime-node instead of
+     * the weight-free classic backend, and serves the policies trained on it. @default unset (classic)
+     */
+    samManifest: z.string().min(1).optional(),
+    /** onnxruntime intra-op threads per session (0: onnxruntime's default, one per core). @default 0 */
+    onnxThreads: z.coerce.number().int().min(0).max(256).default(0),
     /** Name in logs (e.g. worker-2). @default "worker-<pid>" */
     workerId: z.string().min(1).default(`worker-${process.pid}`),
     /**
@@ -88,6 +110,11 @@ export const WORKER_ENV = {
   maxImagePixels: "ALIGNSAM_MAX_IMAGE_PIXELS",
   workingImageSide: "ALIGNSAM_WORKING_IMAGE_SIDE",
   embeddingCacheMb: "ALIGNSAM_EMBEDDING_CACHE_MB",
+  maxArchiveEntries: "ALIGNSAM_MAX_ARCHIVE_ENTRIES",
+  maxArchiveTotalBytes: "ALIGNSAM_MAX_ARCHIVE_TOTAL_BYTES",
+  maxArchiveFileBytes: "ALIGNSAM_MAX_ARCHIVE_FILE_BYTES",
+  samManifest: "ALIGNSAM_SAM_MANIFEST",
+  onnxThreads: "ALIGNSAM_ONNX_THREADS",
   workerId: "ALIGNSAM_WORKER_ID",
   faultHoldFirstAttemptMs: "ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS",
 } as const satisfies Record<keyof WorkerConfig, string>;

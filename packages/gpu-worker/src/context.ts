@@ -2,7 +2,7 @@
  * What every handler receives: storage, the engine, the task registry, a way to enqueue follow-up
  * messages, and a logger. Plain data, so tests build one directly.
  */
-import type { JobMessageInput, TaskRegistry } from "@alignsam/core/light";
+import type { DatasetImportLimits, JobMessageInput, TaskRegistry } from "@alignsam/core/light";
 import type { Engine } from "./engine.ts";
 import type { Storage } from "./storage.ts";
 import type { ImageLimits } from "./working-image.ts";
@@ -35,6 +35,8 @@ export interface HandlerContext {
   readonly maxTrainImages?: number;
   /** Pixel limit and working size of decoded images. @default DEFAULT_IMAGE_LIMITS */
   readonly imageLimits?: ImageLimits;
+  /** Bounds on a dataset archive (entries, bytes, pixels). @default DEFAULT_DATASET_IMPORT_LIMITS */
+  readonly datasetImportLimits?: DatasetImportLimits;
   /** This worker's id (ALIGNSAM_WORKER_ID), recorded in shard done markers. */
   readonly workerId?: string;
   now(): Date;

@@ -17,6 +17,9 @@ import {
 } from "@alignsam/core/light";
 import { sendCallback } from "./callback.ts";
 import type { Delivery, HandlerContext } from "./context.ts";
+import { handleBatchReduce } from "./handlers/batch-reduce.ts";
+import { handleBatchShard } from "./handlers/batch-shard.ts";
+import { handleDatasetImport } from "./handlers/dataset-import.ts";
 import { handleEvalReduce } from "./handlers/eval-reduce.ts";
 import { handleEvalShard } from "./handlers/eval-shard.ts";
 import type { HandlerResult } from "./handlers/result.ts";
@@ -38,12 +41,20 @@ function route(ctx: HandlerContext, msg: JobMessage, delivery: Delivery): Promis
       return handleEvalReduce(ctx, msg, delivery);
     case "train":
       return handleTrain(ctx, msg, delivery);
+    case "dataset-import":
+      return handleDatasetImport(ctx, msg, delivery);
+    case "batch-shard":
+      return handleBatchShard(ctx, msg, delivery);
+    case "batch-reduce":
+      return handleBatchReduce(ctx, msg, delivery);
   }
 }
 
 function kindOf(type: unknown): JobKind {
   if (type === "train") return "train";
+  if (type === "dataset-import") return "dataset";
   if (type === "eval-shard" || type === "eval-reduce") return "evaluation";
+  if (type === "batch-shard" || type === "batch-reduce") return "batch";
   return "segment";
 }
 

@@ -166,7 +166,11 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     task: TaskDefinition,
     stored: StoredPolicy | null,
   ): { key: string; load: () => Promise<LoadedPolicy> } => {
-    if (stored) return { key: `s3:${stored.task}/${stored.version}`, load: () => fromFiles(stored) };
+    if (stored)
+      return {
+        key: `s3:${stored.tenant ?? "public"}/${stored.task}/${stored.version}`,
+        load: () => fromFiles(stored),
+      };
     const dir = join(bundledDir, task.name);
     if (!existsSync(join(dir, "card.json"))) {
       throw new AlignSamError(
@@ -262,8 +266,21 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
           srmAugment: request.options.srmAugment,
           // p.episode counts episodes over the whole run, p.episodes is the run's total.
           onProgress: (p) => {
+            request.onDetail?.({
+              phase: "ppo",
+              episode: p.episode,
+              episodes: p.episodes,
+              meanReward: p.meanReward,
+              elapsedMs: p.elapsedMs,
+            });
             void Promise.resolve(request.onProgress?.(p.episode, p.episodes)).catch(() => {});
           },
+          onPhase: (p) =>
+            request.onDetail?.(
+              p.phase === "encode"
+                ? { phase: "encode", done: p.done, total: p.total }
+                : { phase: "srm", loss: p.loss },
+            ),
         },
       );
       const files = await withTempDir(async (dir) => {

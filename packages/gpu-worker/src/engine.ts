@@ -6,8 +6,10 @@
 import type { TaskDefinition, TrainOptions } from "@alignsam/core/light";
 import type { BinaryMask, LabelMap, ProbabilityMask, RgbImage } from "./core.ts";
 
-/** A stored policy version: its files as written under `policies/<task>/<version>/`. */
+/** A stored policy version: its files as written under `tenants/<t>/policies/<task>/<version>/`. */
 export interface StoredPolicy {
+  /** Owner of the version (`public` when absent). */
+  readonly tenant?: string;
   readonly task: string;
   readonly version: string;
   readonly files: ReadonlyMap<string, Uint8Array>;
@@ -89,7 +91,21 @@ export interface TrainRequest {
   readonly basis?: StoredPolicy | null;
   /** Called as training advances (e.g. once per episode). */
   readonly onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Called on every phase step: encoding, each SRM epoch (its loss), each PPO episode (its reward). */
+  readonly onDetail?: (detail: TrainDetail) => void;
 }
+
+/** A training run's live detail, for its job status. */
+export type TrainDetail =
+  | { readonly phase: "encode"; readonly done: number; readonly total: number }
+  | { readonly phase: "srm"; readonly loss: number }
+  | {
+      readonly phase: "ppo";
+      readonly episode: number;
+      readonly episodes: number;
+      readonly meanReward: number;
+      readonly elapsedMs: number;
+    };
 
 export interface TrainedPolicy {
   /** Files to store under `policies/<task>/<version>/` (loadable back by segment/evaluate). */
@@ -111,10 +127,10 @@ export interface Engine {
   ): Readonly<Record<string, number>>;
   /** Train a new policy from labelled samples. */
   train(request: TrainRequest): Promise<TrainedPolicy>;
-  /** Score a policy on a held-out split with the task's headline metric. */
+  /** Score a policy (null: the bundled one) on a held-out split with the task's headline metric. */
   evaluatePolicy(
     task: TaskDefinition,
-    policy: StoredPolicy,
+    policy: StoredPolicy | null,
     samples: readonly LabelledImage[],
   ): Promise<PolicyScoreResult>;
 }

@@ -11,6 +11,7 @@ import {
   JobStatusSchema,
   jobStatusKey,
   queuedStatus,
+  type TrainingProgress,
 } from "@alignsam/core/light";
 import type { Delivery, HandlerContext } from "./context.ts";
 
@@ -86,6 +87,19 @@ export async function reportProgress(
   total: number,
 ): Promise<JobStatus> {
   return write(ctx, { ...status, progress: { done, total }, updatedAt: ctx.now().toISOString() });
+}
+
+/** Write a training run's live progress (episodes as the status's progress too). */
+export async function reportTraining(
+  ctx: HandlerContext,
+  status: JobStatus,
+  training: TrainingProgress,
+): Promise<JobStatus> {
+  const progress =
+    training.episodesTotal > 0
+      ? { done: training.episodesDone, total: training.episodesTotal }
+      : status.progress;
+  return write(ctx, { ...status, progress, training, updatedAt: ctx.now().toISOString() });
 }
 
 /** The job's last write on success. */

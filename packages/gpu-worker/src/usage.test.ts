@@ -77,8 +77,18 @@ describe("metering", () => {
       samples: samples.map((s, i) => ({ id: `s${i}`, image: s.image, mask: s.mask })),
       options: { episodes: 1, steps: 2, ppoEpochs: 1, seed: 0 },
     });
-    await savePolicyVersion(emu.storage, { task: "saliency", version: "v1", files: trained.files });
-    await writeCurrentPointer(emu.storage, { v: 1, task: "saliency", version: "v1", promotedAt: SUBMITTED });
+    // Policies are per tenant: the version serves TENANT only.
+    await savePolicyVersion(emu.storage, {
+      tenant: TENANT,
+      task: "saliency",
+      version: "v1",
+      files: trained.files,
+    });
+    await writeCurrentPointer(
+      emu.storage,
+      { v: 1, task: "saliency", version: "v1", promotedAt: SUBMITTED },
+      TENANT,
+    );
     await emu.storage.putBytes(inputKey(TENANT, "img"), samples[0].png, "image/png");
     const data = `tenants/${TENANT}/datasets/set/`;
     await emu.storage.putBytes(`${data}images/a.png`, samples[0].png, "image/png");

@@ -47,7 +47,7 @@ export async function recordUsage(ctx: HandlerContext, m: Metered): Promise<Usag
     tenant: m.tenant,
     jobId: m.jobId,
     kind: m.unit.kind,
-    ...(m.unit.kind === "evaluation-image" ? { imageId: m.unit.imageId } : {}),
+    ...("imageId" in m.unit ? { imageId: m.unit.imageId } : {}),
     task: m.task,
     images: m.images,
     steps: m.steps,

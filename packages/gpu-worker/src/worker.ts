@@ -64,6 +64,12 @@ export function createWorker(config: WorkerConfig, deps: WorkerDeps): Worker {
     faultHoldFirstAttemptMs: config.faultHoldFirstAttemptMs,
     maxTrainImages: config.maxTrainImages,
     imageLimits: { maxPixels: config.maxImagePixels, maxLongSide: config.workingImageSide },
+    datasetImportLimits: {
+      maxEntries: config.maxArchiveEntries,
+      maxTotalBytes: config.maxArchiveTotalBytes,
+      maxFileBytes: config.maxArchiveFileBytes,
+      maxPixels: config.maxImagePixels,
+    },
     workerId: config.workerId,
     now: () => new Date(),
     async enqueue(message) {

@@ -26,6 +26,10 @@ export type HttpOnlyErrorCode =
   | "UNAVAILABLE"
   | "UNAUTHORIZED"
   | "QUOTA_EXCEEDED"
+  /** POST /v1/tasks with a name the tenant (or the built-ins) already use. */
+  | "TASK_EXISTS"
+  /** Promote of a version the promotion guard refused, or rollback with nothing to roll back to. */
+  | "PROMOTION_REFUSED"
   | "RATE_LIMITED"
   | "INTERNAL";
 export type ApiErrorCode = AlignSamErrorCode | HttpOnlyErrorCode;

@@ -9,9 +9,10 @@ import {
   CLASS_SYNONYMS,
   COCO_CLASSES,
   cocoClassOf,
-  policyCurrentKey,
-  policyPrefix,
+  DEFAULT_TENANT,
   type TaskDefinition,
+  tenantPolicyPrefix,
+  tenantPolicyTaskPrefix,
 } from "@alignsam/core/light";
 import { checkCallbackHost } from "../http/callback-url.ts";
 import type { RouteContext } from "../http/context.ts";
@@ -36,18 +37,18 @@ export function checkClassName(task: TaskDefinition, className: string | undefin
 }
 
 /**
- * A named policy version must exist for the task, where the worker looks for it
- * (`policies/<task>/<version>/`); POLICY_NOT_FOUND (404) lists the versions there are.
+ * A named policy version must exist for the task, where the worker looks for it (the tenant's
+ * `tenants/<t>/policies/<task>/<version>/`); POLICY_NOT_FOUND (404) lists the versions there are.
  */
 export async function checkPolicyVersion(
   ctx: RouteContext,
   task: string,
   version: string | undefined,
+  tenant: string = DEFAULT_TENANT,
 ): Promise<void> {
   if (version === undefined) return;
-  if ((await ctx.store.listKeys(policyPrefix(task, version), 1)).length > 0) return;
-  const currentKey = policyCurrentKey(task);
-  const taskPrefix = currentKey.slice(0, currentKey.length - "current.json".length);
+  if ((await ctx.store.listKeys(tenantPolicyPrefix(tenant, task, version), 1)).length > 0) return;
+  const taskPrefix = tenantPolicyTaskPrefix(tenant, task);
   const versions = (await ctx.store.listFolders(taskPrefix))
     .map((f) => f.slice(taskPrefix.length, -1))
     .sort();
@@ -67,9 +68,9 @@ export async function checkPolicyVersion(
 export async function checkJobOptions(
   ctx: RouteContext,
   task: TaskDefinition,
-  options: { policyVersion?: string; className?: string; callbackUrl?: string },
+  options: { policyVersion?: string; className?: string; callbackUrl?: string; tenant?: string },
 ): Promise<void> {
   checkClassName(task, options.className);
-  await checkPolicyVersion(ctx, task.name, options.policyVersion);
+  await checkPolicyVersion(ctx, task.name, options.policyVersion, options.tenant);
   await checkCallbackHost(options.callbackUrl, { resolve: ctx.resolveHost });
 }

@@ -2,8 +2,8 @@ import {
   defaultTaskRegistry,
   JobStatusSchema,
   jobStatusKey,
-  policyCurrentKey,
-  policyFileKey,
+  tenantPolicyCurrentKey,
+  tenantPolicyFileKey,
 } from "@alignsam/core/light";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -59,14 +59,24 @@ describe("catalog routes, errors and request ids", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/healthz",
+        "/v1/batches",
+        "/v1/batches/{id}",
+        "/v1/batches/{id}/images/{imageId}",
         "/v1/evaluations",
         "/v1/evaluations/{id}",
         "/v1/jobs/{id}",
         "/v1/jobs/{id}/results/{name}",
         "/v1/policies/{task}",
+        "/v1/tasks/{task}/policies",
+        "/v1/tasks/{task}/policies/{version}/promote",
+        "/v1/tasks/{task}/rollback",
+        "/v1/tasks/{task}/trainings",
+        "/v1/tasks/{task}/trainings/{id}",
+        "/v1/webhook-secret",
         "/v1/segment",
         "/v1/tasks",
         "/v1/uploads",
+        "/v1/uploads/{uploadId}",
         "/v1/usage",
         "/v1/webhooks/retrain",
       ].sort(),
@@ -106,32 +116,43 @@ describe("catalog routes, errors and request ids", () => {
     expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("lists a task's policy versions, marking the current one with its score", async () => {
+  it("lists the caller's policy versions of a task, marking the serving one (bundled when none)", async () => {
     const put = (Key: string, Body: string) =>
       stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body }));
-    await put(policyFileKey("shadow", "v1", "policy.json"), "{}");
-    await put(policyFileKey("shadow", "v2", "policy.json"), "{}");
-    const score = { metric: "mIoU", value: 0.7, higherIsBetter: true, splitId: "abc", images: 20 };
+    await put(tenantPolicyFileKey("public", "shadow", "v1", "card.json"), "{}");
+    await put(tenantPolicyFileKey("public", "shadow", "v2", "card.json"), "{}");
+    await put(tenantPolicyFileKey("other", "blur", "x1", "card.json"), "{}");
+    const at = new Date().toISOString();
     await put(
-      policyCurrentKey("shadow"),
-      JSON.stringify({ v: 1, task: "shadow", version: "v2", score, promotedAt: new Date().toISOString() }),
+      tenantPolicyCurrentKey("public", "shadow"),
+      JSON.stringify({
+        v: 1,
+        task: "shadow",
+        current: { version: "v2", promotedAt: at, by: "promote" },
+        history: [],
+      }),
     );
-    const res = await app.request("/v1/policies/shadow");
+    const res = await app.request("/v1/tasks/shadow/policies");
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       task: "shadow",
+      serving: { source: "tenant", version: "v2" },
       versions: [
         { version: "v1", current: false },
         { version: "v2", current: true },
       ],
-      current: { version: "v2" },
-      metrics: score,
     });
+    // Another tenant's versions are not the caller's.
     const none = await app.request("/v1/policies/blur");
-    expect(await none.json()).toMatchObject({ versions: [], current: null, metrics: null });
+    expect(await none.json()).toMatchObject({
+      serving: { source: "bundled", version: "bundled:blur" },
+      versions: [],
+    });
     const unknown = await app.request("/v1/policies/sky");
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_TASK");
+    const rollback = await app.request("/v1/tasks/shadow/rollback", { method: "POST" });
+    expect(await rollback.json()).toMatchObject({ serving: { source: "bundled" } });
   });
 
   it("answers 503 when the queue refuses the job, leaving its status failed rather than queued", async () => {

@@ -29,6 +29,7 @@ import { publicUrl } from "../http/public-url.ts";
 import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { checkJobOptions } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { taskFor } from "../tasks/tenant-tasks.ts";
 import { admit } from "../usage/quota.ts";
 
 export const EvaluationRequestSchema = z
@@ -112,7 +113,7 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
     const body = c.req.valid("json");
     const principal = principalOf(c);
     const tenant = principal.tenant;
-    await checkJobOptions(ctx, ctx.tasks.get(body.task), body);
+    await checkJobOptions(ctx, await taskFor(ctx, tenant, body.task), { ...body, tenant });
     const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
     const listing = await listDatasetPairs(
       ctx.store,

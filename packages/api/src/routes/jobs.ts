@@ -15,12 +15,14 @@ import {
   JobStatusSchema,
   jobPrefix,
   jobStatusKey,
+  PolicyServedSchema,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { IdParamSchema } from "../http/schemas.ts";
+import { batchProgress } from "./batches.ts";
 
 const ResultLinkSchema = z.object({ url: z.url() });
 
@@ -37,6 +39,10 @@ export const JobViewSchema = z
     finishedAt: z.string().optional(),
     attempts: z.int(),
     summary: z.record(z.string(), z.unknown()).optional(),
+    policy: PolicyServedSchema.optional().openapi({
+      description:
+        "which policy served the job: your tenant's version, or the bundled one (source, task, version)",
+    }),
     callback: CallbackDeliverySchema.optional().openapi({
       description:
         "how the completion callback went (absent until a terminal job with a callbackUrl has sent it): delivered on a 2xx, POSTs attempted, the last HTTP status or error, when it ended",
@@ -83,7 +89,11 @@ export async function evaluationProgress(
   ctx: RouteContext,
   status: JobStatus,
 ): Promise<{ done: number; total: number }> {
-  if (status.kind !== "evaluation" || isTerminal(status.state)) return status.progress;
+  if (isTerminal(status.state)) return status.progress;
+  // A batch counts images with an outcome (./batches.ts), an evaluation its shards' done markers.
+  if (status.kind === "batch")
+    return (await batchProgress(ctx, status.tenant, status.jobId)) ?? status.progress;
+  if (status.kind !== "evaluation") return status.progress;
   // The API mints one id for both the evaluation and its job.
   const manifest = await ctx.store.getJson(
     evaluationManifestKey(status.tenant, status.jobId),
@@ -120,6 +130,7 @@ export function registerJobRoutes(app: ApiApp, ctx: RouteContext): void {
         attempts: status.attempts,
         summary: status.summary,
         callback: status.callback,
+        ...(status.policy ? { policy: status.policy } : {}),
         results,
         resultsExpireAt,
       },

@@ -21,6 +21,7 @@ import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
 import { CallbackUrlSchema, decimalIntField, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { checkJobOptions, isClassPrompted } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { taskFor } from "../tasks/tenant-tasks.ts";
 import { admit } from "../usage/quota.ts";
 
 const options = {
@@ -36,7 +37,7 @@ const options = {
   callbackUrl: CallbackUrlSchema.optional(),
 };
 
-const OUTPUTS_DESCRIPTION = `results to write (default all): ${SEGMENT_OUTPUTS.join(", ")}`;
+const OUTPUTS_DESCRIPTION = `results to write: ${SEGMENT_OUTPUTS.join(", ")} (default: all but polygons)`;
 
 /** A JSON array of output names. */
 const OutputsJsonSchema = z
@@ -116,14 +117,14 @@ function segmentRoute(ctx: RouteContext) {
  * Fail early on a task the registry does not know, a class-prompted task without its class (or with
  * one the prior does not know), a policy version the task lacks or a callback host that is refused.
  */
-async function checkTask(ctx: RouteContext, input: SegmentInput): Promise<void> {
-  const task = ctx.tasks.get(input.task);
+async function checkTask(ctx: RouteContext, tenant: string, input: SegmentInput): Promise<void> {
+  const task = await taskFor(ctx, tenant, input.task);
   if (isClassPrompted(task) && !input.className) {
     throw new AlignSamError("INVALID_ARGUMENT", `task "${task.name}" is class-prompted: give className`, {
       field: "className",
     });
   }
-  await checkJobOptions(ctx, task, input);
+  await checkJobOptions(ctx, task, { ...input, tenant });
 }
 
 async function imageFromUpload(ctx: RouteContext, tenant: string, uploadId: string): Promise<Uint8Array> {
@@ -165,9 +166,9 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
         "send multipart/form-data with an image part, or JSON with the uploadId of a prior upload",
       );
     }
-    await checkTask(ctx, input);
-
     const principal = principalOf(c);
+    await checkTask(ctx, principal.tenant, input);
+
     const tenant = principal.tenant;
     let upload: { uploadId: string; bytes?: Uint8Array; contentType?: string };
     if (form) {

@@ -53,8 +53,13 @@ const UsageViewSchema = z
         typeof TotalsSchema
       >,
     ),
+    trainingMinutes: z.number().openapi({
+      description:
+        "wall time of the training runs in the range (one record per run, however often it was retried)",
+    }),
     quota: z.object({ limit: z.int(), used: z.int(), remaining: z.int() }).nullable().openapi({
-      description: "images (segment + evaluation), all time, including accepted work not yet metered",
+      description:
+        "images (segment, evaluation, and a training run's labelled images), all time, including accepted work not yet metered",
     }),
   })
   .openapi("Usage");
@@ -94,6 +99,7 @@ export function registerUsageRoutes(app: ApiApp, ctx: RouteContext): void {
         to: to.toISOString(),
         totals,
         byKind,
+        trainingMinutes: Math.round((byKind.train.modelSeconds / 60) * 100) / 100,
         quota:
           quota && principal.quota !== null
             ? {

@@ -1,10 +1,11 @@
 /**
  * POST /v1/webhooks/retrain: a signed request (see ../webhook/verify.ts) names a task and a labelled
  * dataset prefix; the API enqueues one `train` job. The signature is checked on the raw bytes before
- * the body is parsed, and a signature already seen is refused with 401. The webhook carries the
- * operator's HMAC, not an API key: the job belongs to the tenant whose dataset it trains on
- * (`tenants/<tenant>/datasets/<id>/`), which is also where its status and usage record go. The
- * policy it may promote is global (shared per task).
+ * the body is parsed, and a signature already seen is refused with 401. It carries an HMAC, not an
+ * API key: the tenant's own secret (with the x-alignsam-tenant header; POST /v1/webhook-secret), or
+ * the operator's. The job belongs to the tenant whose dataset it trains on
+ * (`tenants/<tenant>/datasets/<id>/`), where its status, usage record and any promotion go: the
+ * promoted version serves that tenant only.
  */
 import {
   AlignSamError,
@@ -26,7 +27,9 @@ import { errorResponses, HttpError } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
 import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { taskFor } from "../tasks/tenant-tasks.ts";
 import { rememberSignature, wasSeen, webhookJobId } from "../webhook/replay-guard.ts";
+import { TENANT_HEADER, webhookSigner } from "../webhook/tenant-secret.ts";
 import { verifyWebhook } from "../webhook/verify.ts";
 
 /** Listing bound for the early check; the worker applies its own, smaller training limit. */
@@ -52,8 +55,9 @@ function authenticate(ctx: RouteContext) {
   return createMiddleware(async (c, next) => {
     const rawBody = await c.req.text();
     const signature = c.req.header(SIGNATURE_HEADER);
+    const signer = await webhookSigner(ctx, c.req.header(TENANT_HEADER));
     verifyWebhook(
-      ctx.config.webhookSecret,
+      signer.secret,
       { rawBody, signature, timestamp: c.req.header(TIMESTAMP_HEADER) },
       ctx.clock(),
     );
@@ -103,6 +107,15 @@ export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
     const body = c.req.valid("json");
     const signature = c.req.header(SIGNATURE_HEADER)!; // authenticate() checked it
     const tenant = datasetTenant(body.dataset, ctx.config.bucket);
+    const signedFor = c.req.header(TENANT_HEADER);
+    if (signedFor !== undefined && signedFor !== tenant) {
+      throw new HttpError(
+        400,
+        "INVALID_ARGUMENT",
+        `a webhook signed with tenant "${signedFor}"'s secret may only train on "tenants/${signedFor}/datasets/..."`,
+        { field: "dataset" },
+      );
+    }
     if (body.taskDefinition) {
       if (body.taskDefinition.name !== body.task) {
         throw new HttpError(
@@ -112,7 +125,7 @@ export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
         );
       }
     } else {
-      ctx.tasks.get(body.task);
+      await taskFor(ctx, tenant, body.task);
     }
     const datasetId = parseDatasetRef(body.dataset, { bucket: ctx.config.bucket, tenant });
     // Fail at the door, not minutes later on a GPU, when the set is missing or has no pairs.
@@ -140,6 +153,7 @@ export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
       heldOutFraction: body.heldOutFraction ?? 0.2,
       splitSeed: body.splitSeed ?? 0,
       options: { ...body.options, seed: body.options?.seed ?? 0 },
+      promote: "auto",
     };
     await submitJob(ctx, queuedStatus({ jobId, tenant, kind: "train", now, callbackUrl: body.callbackUrl }), [
       message,

@@ -1,5 +1,5 @@
 /**
- * Quotas in images, admitted in O(1) against a per-tenant counter (counter.ts: an S3 object updated
+ * Quotas in images (a training run counts as the labelled images it reads), admitted in O(1) against a per-tenant counter (counter.ts: an S3 object updated
  * with conditional writes, or a DynamoDB item). The counter holds the images admitted and not given
  * back, i.e. metered images plus the images of accepted jobs not metered yet:
  *
@@ -26,6 +26,7 @@ import {
   type ReservationRef,
   reservationKey,
   reservationsPrefix,
+  UsageRecordSchema,
   usageDay,
   usageJobPrefix,
   usagePrefix,
@@ -95,8 +96,11 @@ export async function countFromListings(ctx: RouteContext, tenant: string): Prom
   ]);
   for (const key of usageKeys) {
     const parsed = parseUsageKey(tenant, key);
-    if (!parsed || parsed.unit.kind === "train") continue; // training runs are not in image quotas
-    byJob.set(parsed.jobId, (byJob.get(parsed.jobId) ?? 0) + 1);
+    if (!parsed) continue;
+    // A training run counts as the labelled images it read (its one record says how many).
+    const images =
+      parsed.unit.kind === "train" ? ((await ctx.store.getJson(key, UsageRecordSchema))?.images ?? 0) : 1;
+    byJob.set(parsed.jobId, (byJob.get(parsed.jobId) ?? 0) + images);
   }
   let used = 0;
   for (const n of byJob.values()) used += n;
@@ -116,7 +120,8 @@ async function meteredImages(ctx: RouteContext, tenant: string, ref: Reservation
   for (const day of days) {
     for (const key of await ctx.store.listKeys(usageJobPrefix(tenant, day, ref.jobId))) {
       const parsed = parseUsageKey(tenant, key);
-      if (parsed && parsed.unit.kind !== "train") metered += 1;
+      // A metered training run bills every image it reserved.
+      if (parsed) metered += parsed.unit.kind === "train" ? ref.images : 1;
     }
   }
   return metered;

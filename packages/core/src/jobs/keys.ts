@@ -16,11 +16,11 @@
  * tenants/<tenant>/evaluations/<evalId>/shards/<n>/done.json           ShardDone (per-shard marker)
  * tenants/<tenant>/evaluations/<evalId>/per-image/<imageId>.json       PerImageMetrics
  * tenants/<tenant>/evaluations/<evalId>/{summary.json,report.md}       the reduce step's output
- * policies/<task>/<version>/<file>                                     a trained policy version
- * policies/<task>/current.json                                         CurrentPolicyPointer
+ * tenants/<tenant>/policies/<task>/...                                 a tenant's versions (./tenant-policies.ts)
+ * policies/<task>/<version>/<file>, policies/<task>/current.json       legacy global policies: no longer read or written
  * embeddings/<modelId>/<sha256>.bin                                    cached image embeddings
  * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/segment.json            UsageRecord: one segmented image
- * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/images/<imageId>.json   UsageRecord: one evaluated image
+ * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/images/<imageId>.json   UsageRecord: one evaluated (or batch) image
  * tenants/<tenant>/usage/<yyyy-mm-dd>/<jobId>/train.json              UsageRecord: one training run
  * tenants/<tenant>/reservations/<jobId>/<images>.<ms>.json           QuotaReservation (accepted, not metered)
  * tenants/<tenant>/quota/counter.json                                 quota counter (images admitted, not given back)
@@ -53,6 +53,7 @@ export const RESULT_NAMES = [
   "overlay.png",
   "metrics.json",
   "steps.json",
+  "polygons.json",
   "training.json",
 ] as const;
 export type ResultName = (typeof RESULT_NAMES)[number];
@@ -181,6 +182,7 @@ export function usagePrefix(tenant: string): string {
 export type UsageUnit =
   | { readonly kind: "segment" }
   | { readonly kind: "evaluation-image"; readonly imageId: string }
+  | { readonly kind: "batch-image"; readonly imageId: string }
   | { readonly kind: "train" };
 
 function usageDaySegment(day: string): string {
@@ -196,7 +198,9 @@ function usageDaySegment(day: string): string {
  */
 export function usageRecordKey(tenant: string, day: string, jobId: string, unit: UsageUnit): string {
   const job = `${usagePrefix(tenant)}${usageDaySegment(day)}/${keySegment(jobId, "jobId")}/`;
-  if (unit.kind === "evaluation-image") return `${job}images/${keySegment(unit.imageId, "imageId")}.json`;
+  // An evaluation's and a batch's images share the layout (a job is one or the other).
+  if (unit.kind === "evaluation-image" || unit.kind === "batch-image")
+    return `${job}images/${keySegment(unit.imageId, "imageId")}.json`;
   return `${job}${unit.kind}.json`;
 }
 
@@ -228,6 +232,7 @@ export function parseUsageKey(tenant: string, key: string): ParsedUsageKey | und
   if (parts.length === 3 && (parts[2] === "segment.json" || parts[2] === "train.json")) {
     return { day, jobId, unit: { kind: parts[2] === "segment.json" ? "segment" : "train" } };
   }
+  // A batch's images read as evaluation-image: the key alone cannot tell, and quotas count both alike.
   if (parts.length === 4 && parts[2] === "images" && parts[3].endsWith(".json")) {
     return { day, jobId, unit: { kind: "evaluation-image", imageId: parts[3].slice(0, -".json".length) } };
   }

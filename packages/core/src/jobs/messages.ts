@@ -32,9 +32,11 @@ export const SegmentOptionsSchema = z.object({
 export type SegmentOptions = z.infer<typeof SegmentOptionsSchema>;
 
 /**
- * Results a segment job can write; a caller may ask for a subset (default: all). "steps" is the
- * mask after each click and the SRM map, small, for viewers that replay the trajectory (the
- * playground); see packages/gpu-worker/src/handlers/steps-output.ts for its shape.
+ * Results a segment job can write; a caller may ask for any subset (default:
+ * DEFAULT_SEGMENT_OUTPUTS). "steps" is the mask after each click and the SRM map, small, for viewers
+ * that replay the trajectory (the playground); see packages/gpu-worker/src/handlers/steps-output.ts
+ * for its shape. "polygons" is the mask as COCO polygons (`{v: 1, width, height, tolerance,
+ * polygons}`, see ../export/polygons.ts), written only when asked for.
  */
 export const SEGMENT_OUTPUTS = [
   "mask",
@@ -44,9 +46,15 @@ export const SEGMENT_OUTPUTS = [
   "overlay",
   "metrics",
   "steps",
+  "polygons",
 ] as const;
 export const SegmentOutputSchema = z.enum(SEGMENT_OUTPUTS);
 export type SegmentOutput = z.infer<typeof SegmentOutputSchema>;
+
+/** What a segment job writes when it names no outputs: all but the opt-in "polygons". */
+export const DEFAULT_SEGMENT_OUTPUTS: readonly SegmentOutput[] = SEGMENT_OUTPUTS.filter(
+  (o) => o !== "polygons",
+);
 
 /** The object each output is stored as, under the job's results/ prefix. */
 export const SEGMENT_OUTPUT_FILES: Readonly<Record<SegmentOutput, ResultName>> = {
@@ -57,6 +65,7 @@ export const SEGMENT_OUTPUT_FILES: Readonly<Record<SegmentOutput, ResultName>> =
   overlay: "overlay.png",
   metrics: "metrics.json",
   steps: "steps.json",
+  polygons: "polygons.json",
 };
 
 export const SegmentMessageSchema = z.object({
@@ -72,7 +81,7 @@ export const SegmentMessageSchema = z.object({
   /** Class name for class-prompted tasks (the "{class}" in the task's texts). */
   className: z.string().min(1).max(64).optional(),
   options: SegmentOptionsSchema.default({ greedy: true, seed: 0 }),
-  /** Results to write; absent means all of SEGMENT_OUTPUTS. The status summary is always written. */
+  /** Results to write; absent means DEFAULT_SEGMENT_OUTPUTS. The status summary is always written. */
   outputs: z.array(SegmentOutputSchema).min(1).max(SEGMENT_OUTPUTS.length).optional(),
 });
 export type SegmentMessage = z.infer<typeof SegmentMessageSchema>;
@@ -93,6 +102,23 @@ export const EvalReduceMessageSchema = z.object({
   evalId: KeySegmentSchema,
 });
 export type EvalReduceMessage = z.infer<typeof EvalReduceMessageSchema>;
+
+/** One shard of a batch segmentation job; its images are listed in the batch manifest (./batch.ts). */
+export const BatchShardMessageSchema = z.object({
+  ...baseFields,
+  type: z.literal("batch-shard"),
+  batchId: KeySegmentSchema,
+  shard: z.int().min(0).max(99_999),
+});
+export type BatchShardMessage = z.infer<typeof BatchShardMessageSchema>;
+
+/** Sent by the last batch shard to finish; idempotent like eval-reduce. */
+export const BatchReduceMessageSchema = z.object({
+  ...baseFields,
+  type: z.literal("batch-reduce"),
+  batchId: KeySegmentSchema,
+});
+export type BatchReduceMessage = z.infer<typeof BatchReduceMessageSchema>;
 
 /** Hyper-parameters a retraining request may override (ALGORITHM.md defaults otherwise). */
 export const TrainOptionsSchema = z.object({
@@ -128,20 +154,49 @@ export const TrainMessageSchema = z.object({
   /** Seed of the deterministic train/held-out split. */
   splitSeed: z.int().min(0).default(0),
   options: TrainOptionsSchema.default({ seed: 0 }),
+  /** "auto": promote for the tenant when the guard allows; "manual": store and report, promote on request. */
+  promote: z.enum(["auto", "manual"]).default("auto"),
+  /** API key id that started the run (recorded with the version). */
+  keyId: z.string().min(1).max(64).optional(),
 });
 export type TrainMessage = z.infer<typeof TrainMessageSchema>;
+
+/**
+ * Unpack and check a dataset archive (`tenants/<tenant>/inputs/<uploadId>`) into
+ * `tenants/<tenant>/datasets/<datasetId>/` (./dataset-upload.ts); the dataset id is the job id.
+ */
+export const DatasetImportMessageSchema = z.object({
+  ...baseFields,
+  type: z.literal("dataset-import"),
+  datasetId: KeySegmentSchema,
+  uploadId: KeySegmentSchema,
+  /** COCO archives: the category to rasterise; absent: the JSON's only category. */
+  category: z.string().min(1).max(200).optional(),
+});
+export type DatasetImportMessage = z.infer<typeof DatasetImportMessageSchema>;
 
 export const JobMessageSchema = z.discriminatedUnion("type", [
   SegmentMessageSchema,
   EvalShardMessageSchema,
   EvalReduceMessageSchema,
   TrainMessageSchema,
+  BatchShardMessageSchema,
+  BatchReduceMessageSchema,
+  DatasetImportMessageSchema,
 ]);
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 /** What the API writes into the queue (defaults may be left out; parsing fills them). */
 export type JobMessageInput = z.input<typeof JobMessageSchema>;
 export type JobMessageType = JobMessage["type"];
-export const JOB_MESSAGE_TYPES: readonly JobMessageType[] = ["segment", "eval-shard", "eval-reduce", "train"];
+export const JOB_MESSAGE_TYPES: readonly JobMessageType[] = [
+  "segment",
+  "eval-shard",
+  "eval-reduce",
+  "train",
+  "batch-shard",
+  "batch-reduce",
+  "dataset-import",
+];
 
 export type ParsedJobMessage =
   | { ok: true; message: JobMessage }

@@ -6,12 +6,13 @@
  */
 import { z } from "zod";
 import { DEFAULT_TENANT, KeySegmentSchema } from "./keys.ts";
+import { PolicyServedSchema, TrainingProgressSchema } from "./tenant-policies.ts";
 
 export const JobStateSchema = z.enum(["queued", "running", "succeeded", "failed"]);
 export type JobState = z.infer<typeof JobStateSchema>;
 
-/** What a job does; an evaluation's shards and reduce all advance one "evaluation" job. */
-export const JobKindSchema = z.enum(["segment", "evaluation", "train"]);
+/** What a job does; an evaluation's (a batch's) shards and reduce all advance one job. "dataset": an archive import. */
+export const JobKindSchema = z.enum(["segment", "evaluation", "train", "batch", "dataset"]);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const JobErrorSchema = z.object({
@@ -56,6 +57,10 @@ export const JobStatusSchema = z.object({
   summary: z.record(z.string(), z.unknown()).optional(),
   callbackUrl: z.string().optional(),
   callback: CallbackDeliverySchema.optional(),
+  /** Which policy served the job (tenant version or bundled), written by the worker. */
+  policy: PolicyServedSchema.optional(),
+  /** Live progress of a training run (phase, episodes, reward, SRM loss, ETA). */
+  training: TrainingProgressSchema.optional(),
 });
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { KeySegmentSchema } from "./keys.ts";
 
-export const USAGE_KINDS = ["segment", "evaluation-image", "train"] as const;
+export const USAGE_KINDS = ["segment", "evaluation-image", "batch-image", "train"] as const;
 export const UsageKindSchema = z.enum(USAGE_KINDS);
 export type UsageKind = z.infer<typeof UsageKindSchema>;
 
@@ -16,10 +16,10 @@ export const UsageRecordSchema = z.object({
   tenant: KeySegmentSchema,
   jobId: KeySegmentSchema,
   kind: UsageKindSchema,
-  /** The evaluated image, for kind "evaluation-image". */
+  /** The evaluated (batch-segmented) image, for kind "evaluation-image" ("batch-image"). */
   imageId: KeySegmentSchema.optional(),
   task: z.string().min(1).max(64),
-  /** Images the unit processed: 1 for segment and evaluation-image; train + held-out for train. */
+  /** Images the unit processed: 1 for segment, evaluation-image and batch-image; train + held-out for train. */
   images: z.int().min(0),
   /** Prompting steps (clicks) the unit ran; for train, the steps of the held-out scoring are not counted. */
   steps: z.int().min(0),
@@ -39,7 +39,7 @@ export const QuotaReservationSchema = z.object({
   jobId: KeySegmentSchema,
   /** The API key that accepted the job (absent for the anonymous tenant). */
   keyId: z.string().min(1).max(64).optional(),
-  kind: z.enum(["segment", "evaluation"]),
+  kind: z.enum(["segment", "evaluation", "batch", "train"]),
   images: z.int().min(1),
   createdAt: z.iso.datetime(),
 });

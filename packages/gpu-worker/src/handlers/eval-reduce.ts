@@ -18,7 +18,7 @@ import {
 import type { Delivery, HandlerContext } from "../context.ts";
 import { type ImageResult, iouConventionFor, summarizeImages } from "../core.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
-import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { resolvePolicy, resolveTenantTask } from "../policy-store.ts";
 import { evaluationHtmlKey, renderEvaluationHtml } from "./eval-report-html.ts";
 import { evaluationJobRef, readManifest } from "./eval-shard.ts";
 import type { HandlerResult } from "./result.ts";
@@ -47,10 +47,12 @@ export async function handleEvalReduce(
   // Built-in tasks come from the registry; a customer's own task from its policy's card.
   const task = ctx.tasks.has(manifest.task)
     ? ctx.tasks.get(manifest.task)
-    : resolveTaskDefinition(
+    : await resolveTenantTask(
+        ctx.storage,
         ctx.tasks,
+        msg.tenant,
         manifest.task,
-        await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion),
+        await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant),
       );
   const ok = docs.filter((d) => !d.error);
   // Core's one aggregation, as `alignsam eval` and eval:all form their numbers.
@@ -77,7 +79,7 @@ export async function handleEvalReduce(
   let htmlWritten = false;
   try {
     // The gallery re-segments its cases with the policy the shards followed.
-    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
+    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
     const html = await renderEvaluationHtml(ctx, {
       tenant: msg.tenant,
       manifest,

@@ -21,7 +21,7 @@ import type { Delivery, HandlerContext } from "../context.ts";
 import { confusion } from "../core.ts";
 import { loadLabelled } from "../datasets.ts";
 import { type JobRef, readStatus, startJob } from "../job-status.ts";
-import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { resolvePolicy, resolveTenantTask } from "../policy-store.ts";
 import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
 
@@ -78,8 +78,8 @@ export async function handleEvalShard(
     // /v1/evaluations count the done markers while the evaluation runs.
     if (!status || status.state === "queued") await startJob(ctx, ref, delivery, manifest.shards.length);
     await holdForFaultInjection(ctx, delivery);
-    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
-    const task = resolveTaskDefinition(ctx.tasks, manifest.task, policy);
+    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
+    const task = await resolveTenantTask(ctx.storage, ctx.tasks, msg.tenant, manifest.task, policy);
     const failed: string[] = [];
     const accepted = acceptedAt(msg, status, ctx.now());
     for (const item of shard.items) {

@@ -1,11 +1,14 @@
 /**
  * `segment`: one image through the task's policy; writes the outputs the message asks for (default
- * all: mask.png, probability.png, rle.json, trajectory.json, overlay.png, metrics.json, steps.json) under the
- * job's results/ prefix, then the succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
+ * all but polygons.json: mask.png, probability.png, rle.json, trajectory.json, overlay.png, metrics.json,
+ * steps.json) under the job's results/ prefix, then the succeeded status (last). Deterministic keys and greedy (or seeded) actions make a redelivered
  * message rewrite the same objects.
  */
+
+import { DEFAULT_POLYGON_TOLERANCE, maskToPolygons } from "@alignsam/core/export";
 import {
   AlignSamError,
+  DEFAULT_SEGMENT_OUTPUTS,
   inputKey,
   jobResultKey,
   SEGMENT_OUTPUT_FILES,
@@ -24,7 +27,7 @@ import {
 } from "../core.ts";
 import { type JobRef, startJob, succeedJob } from "../job-status.ts";
 import { renderOverlay } from "../overlay.ts";
-import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { resolvePolicy, resolveTenantTask, servedBy } from "../policy-store.ts";
 import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import {
   decodeForJob,
@@ -70,9 +73,10 @@ export async function handleSegment(
       );
     }
   }
-  const policy = await resolvePolicy(ctx.storage, msg.task, msg.policyVersion);
-  const task = resolveTaskDefinition(ctx.tasks, msg.task, policy);
-  const wanted = new Set<SegmentOutput>(msg.outputs ?? SEGMENT_OUTPUTS);
+  // The tenant's named or promoted version, else the bundled policy (null).
+  const policy = await resolvePolicy(ctx.storage, msg.task, msg.policyVersion, msg.tenant);
+  const task = await resolveTenantTask(ctx.storage, ctx.tasks, msg.tenant, msg.task, policy);
+  const wanted = new Set<SegmentOutput>(msg.outputs ?? DEFAULT_SEGMENT_OUTPUTS);
   const modelStart = performance.now();
   const outcome = await ctx.engine.segment({
     task,
@@ -102,6 +106,17 @@ export async function handleSegment(
       "image/png",
     ],
     rle: async () => [JSON.stringify(encodeRle(mask())), "application/json"],
+    // COCO polygons of the same full-size mask as rle.json, in the input's pixel coordinates.
+    polygons: async () => [
+      JSON.stringify({
+        v: 1,
+        width: originalWidth,
+        height: originalHeight,
+        tolerance: DEFAULT_POLYGON_TOLERANCE,
+        polygons: maskToPolygons(mask(), { tolerance: DEFAULT_POLYGON_TOLERANCE }),
+      }),
+      "application/json",
+    ],
     trajectory: async () => [JSON.stringify({ v: 1, steps: trajectory }), "application/json"],
     overlay: async () => [
       // A preview, drawn at the working size: the input's full-size pixels are never decoded.
@@ -155,7 +170,7 @@ export async function handleSegment(
     steps: outcome.trajectory.length,
     modelSeconds,
   });
-  const done = await succeedJob(ctx, status, resultKeys, {
+  const done = await succeedJob(ctx, { ...status, policy: servedBy(task.name, policy) }, resultKeys, {
     method: outcome.method,
     policyVersion: outcome.policyVersion,
     clicks: outcome.trajectory.length,
