@@ -50,6 +50,7 @@ import { writeSamFixture } from "../packages/core/src/testing/sam-fixtures.ts";
 import { writeRealisticSam } from "../packages/core/src/testing/sam-realistic.ts";
 import { initTf } from "../packages/core/src/tf/backend.ts";
 import { EVENT_LOOP_MODES, measureEventLoop } from "./event-loop.ts";
+import { readPaperTrainingRun } from "./paper-training.ts";
 import { renderReport, type Section } from "./render.ts";
 import { runThroughput, type UploadImage } from "./throughput.ts";
 import { runWorkerMemoryBench } from "./worker-memory.ts";
@@ -374,6 +375,8 @@ if (only.has("training")) {
       command,
       scriptCommand: `ALIGNSAM_TF_BACKEND=<backend> npm exec -- node packages/core/bench/train-breakdown.ts ${base.join(" ")} [--baseline]`,
       runs: runs as never,
+      // The end-to-end run at the paper's settings, recorded by bench/paper-training.ts.
+      paperRun: await readPaperTrainingRun(),
     });
   }
 }

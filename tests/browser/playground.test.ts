@@ -3,7 +3,8 @@
  * process and a worker process. A generated image goes in through the file picker; the test waits
  * for the mask, steps through the trajectory by mouse and keyboard, downloads the mask PNG, shows an
  * API error as the API words it, checks the page at phone width, and runs a batch of three images
- * uploaded through the API to its downloaded archive. Screenshots of each state go to
+ * uploaded through the API to its downloaded archive, and trains a task of its own from a generated
+ * zip, refused promotion by the guard. Screenshots of each state go to
  * test-output/screenshots/; with ALIGNSAM_UPDATE_SCREENSHOTS=1 the result view is also copied to
  * docs/images/playground.png.
  */
@@ -11,12 +12,13 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EvaluationManifestSchema, evaluationManifestKey, evaluationPrefix } from "@alignsam/core/light";
-import { unzipSync } from "fflate";
+import { unzipSync, zipSync } from "fflate";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ANONYMOUS_TENANT, REPO_ROOT } from "../../infra/local/stack.ts";
 import { ensurePlaygroundBuilt } from "../../packages/api/playground/build.ts";
+import { sceneFixture } from "../e2e/fixtures.ts";
 import { type E2eStack, startE2eStack } from "../e2e/harness.ts";
 import { CHROMIUM, confineTo, discScene, HAVE_CHROMIUM, launchChromium } from "./browser.ts";
 
@@ -367,4 +369,120 @@ describe.skipIf(!HAVE_CHROMIUM)(SUITE, () => {
     expect(entries).toContain("coco.json");
     await shot("8-batch");
   });
+
+  it("defines a task, imports a zip, trains with live progress, reports the guard's refusal and lists the task", async () => {
+    // Five 64x64 disc pairs and a mask without an image: too few for the guard (20 held out, 10 to train).
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 5; i++) {
+      const f = await sceneFixture({ width: 64, height: 64, cx: 0.3 + 0.1 * i, r: 0.2, seed: i + 1 });
+      entries[`images/d${i}.png`] = f.image;
+      entries[`masks/d${i}.png`] = f.mask;
+    }
+    entries["masks/stray.png"] = (await sceneFixture({ width: 64, height: 64, seed: 9 })).mask;
+    // Every line the status and progress showed, in order (a short run may pass a state between polls).
+    await page.evaluate(() => {
+      const log: string[] = [];
+      (window as unknown as { trainLog: string[] }).trainLog = log;
+      for (const id of ["train-status", "train-details"]) {
+        const el = document.getElementById(id)!;
+        new MutationObserver(() => log.push(`${id}: ${el.textContent}`)).observe(el, { childList: true });
+      }
+    });
+    await page.fill("#train-name", "discs");
+    await page.fill("#train-texts", "bright disc");
+    for (const [field, value] of [
+      ["episodes", 1],
+      ["steps", 3],
+      ["ppoEpochs", 1],
+      ["srmMaxEpochs", 2],
+      ["srmAugment", 0],
+    ] as const) {
+      await page.fill(`#train-${field}`, String(value));
+    }
+    await page.setInputFiles("#train-archive", {
+      name: "discs.zip",
+      mimeType: "application/zip",
+      buffer: Buffer.from(zipSync(entries)),
+    });
+    await page.click("#train-run");
+    await expect
+      .poll(() => page.locator("#train-form").getAttribute("data-state"), { timeout: 60_000 })
+      .toMatch(/^(done|error)$/);
+    expect(await page.locator("#train-error").textContent()).toBe("");
+    expect(await page.locator("#train-dataset-status").textContent()).toMatch(
+      /: 5 pairs imported, 1 file refused\.$/,
+    );
+    expect(await page.locator("#train-dataset-files li").allTextContents()).toEqual([
+      expect.stringMatching(/^masks\/stray\.png: refused: .*\(UNPAIRED\)$/),
+    ]);
+    const log = await page.evaluate(() => (window as unknown as { trainLog: string[] }).trainLog);
+    expect(log).toContainEqual(
+      expect.stringMatching(/^train-status: Training \w+: (loading|encoding|fitting|training|scoring)/),
+    );
+    expect(log).toContainEqual(
+      expect.stringMatching(/^train-details: Episodes (\d+) of \1 · reward -?\d.* · SRM loss \d/),
+    );
+    // The report: refused, naming the minimum; scores and baselines; no Promote button for it.
+    expect(await page.locator("#train-decision").textContent()).toMatch(
+      /^Not promoted: 1 held-out image\(s\) scored; promotion needs at least 20 .*4 training image\(s\); promotion needs at least 10/,
+    );
+    expect(await page.locator("#train-summary").textContent()).toMatch(
+      /^Trained on 4 images, judged on 1 held-out\./,
+    );
+    expect(await page.locator("#train-scores tbody tr").count()).toBe(1);
+    expect(await page.locator("#train-baselines").textContent()).toContain("SRM map alone");
+    expect(await page.locator("#train-promote").isVisible()).toBe(false);
+    // Its version, refused by the guard: promoting it anyway gets the API's 409 and its reason.
+    expect(await page.locator("#train-serving").textContent()).toMatch(/^Serving: none of your versions yet/);
+    expect(await page.locator("#train-versions li").textContent()).toContain("refused by the guard");
+    expect(await page.locator("#train-rollback").isDisabled()).toBe(true);
+    await page.click("#train-versions li button");
+    await expect
+      .poll(() => page.locator("#train-error").textContent())
+      .toMatch(/at least 20 .*\(PROMOTION_REFUSED\)$/);
+    // The new task is in the segment panel's list, marked as the tenant's own.
+    expect(await page.locator('#task option[value="discs"]').textContent()).toBe("discs (yours)");
+    await shot("9-training");
+  }, 90_000);
+
+  it("trains a promotable version of the same task, promotes it from the report and rolls it back", async () => {
+    // 30 pairs: 20 held out and 10 to train, the guard's minimums; promotion left to the page.
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 30; i++) {
+      const f = await sceneFixture({ width: 48, height: 48, cx: 0.3 + 0.04 * (i % 10), r: 0.2, seed: i + 1 });
+      entries[`images/p${i}.png`] = f.image;
+      entries[`masks/p${i}.png`] = f.mask;
+    }
+    await page.selectOption("#train-task", "discs");
+    expect(await page.locator("#train-new").isVisible()).toBe(false);
+    await page.selectOption("#train-promote-mode", "manual");
+    await page.setInputFiles("#train-archive", {
+      name: "discs-30.zip",
+      mimeType: "application/zip",
+      buffer: Buffer.from(zipSync(entries)),
+    });
+    await page.click("#train-run");
+    await expect
+      .poll(() => page.locator("#train-form").getAttribute("data-state"), { timeout: 90_000 })
+      .toMatch(/^(done|error)$/);
+    expect(await page.locator("#train-error").textContent()).toBe("");
+    expect(await page.locator("#train-summary").textContent()).toMatch(
+      /^Trained on 10 images, judged on 20 held-out\./,
+    );
+    expect(await page.locator("#train-decision").textContent()).toMatch(/^Not promoted: promotable /);
+    await page.click("#train-promote");
+    await expect
+      .poll(() => page.locator("#train-serving").textContent())
+      .toMatch(/^Serving: your version \w{8}\.$/);
+    expect(await page.locator("#train-promote").isVisible()).toBe(false);
+    expect(await page.locator("#train-versions li").allTextContents()).toContainEqual(
+      expect.stringMatching(/ · serving $/),
+    );
+    await page.click("#train-rollback");
+    await expect
+      .poll(() => page.locator("#train-serving").textContent())
+      .toMatch(/^Serving: none of your versions yet/);
+    expect(await page.locator("#train-rollback").isDisabled()).toBe(true);
+    expect(await page.locator("#train-status").textContent()).toBe("Rolled back discs.");
+  }, 120_000);
 });

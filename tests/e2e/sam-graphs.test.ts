@@ -1,10 +1,11 @@
 /**
  * The genuine MobileSAM encoder + official SAM decoder export (RANDOM weights,
  * ../shared/models/sam-graphs) through the whole service path: a train job, a segment job and a
- * dataset evaluation (eval-shard messages + reduce) on the real local stack (emulator + queue), and `alignsam
- * segment --sam-manifest` on the policy that training stored. The worker processes of the stack
- * have no setting that opens a model package yet, so the worker here is the same consumer
- * (createWorker + createCoreEngine) running in this process with the ONNX SAM segmenter.
+ * dataset evaluation (eval-shard messages + reduce) on the real local stack (emulator + queue + a
+ * worker process started with ALIGNSAM_SAM_MANIFEST, as a deployment would), and `alignsam segment
+ * --sam-manifest` on the policy that training stored. The worker keeps the repository's bundled
+ * policies, which were trained on the classic backend: on a SAM worker they count as absent, so
+ * training compares against no current policy and an untrained task fails with POLICY_NOT_FOUND.
  * The masks mean nothing: the checks are contracts (sizes, model ids, determinism, completion).
  */
 import { execFile } from "node:child_process";
@@ -25,19 +26,8 @@ import {
   queuedStatus,
   tenantPolicyPrefix,
 } from "@alignsam/core/light";
-import {
-  createCoreEngine,
-  createWorker,
-  jsonLogger,
-  loadWorkerConfig,
-  type Worker,
-} from "@alignsam/gpu-worker";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createOnnxSamSegmenter,
-  type OnnxSamSegmenter,
-} from "../../packages/core/src/models/onnx-sam/index.ts";
 import {
   SAM_GRAPHS_MANIFEST,
   samGraphsMissing,
@@ -79,41 +69,27 @@ describe.skipIf(missing !== undefined)(
   () => {
     let tmp: string;
     let manifestPath: string;
-    let sam: OnnxSamSegmenter;
     let e2e: E2eStack;
     let c: Clients;
-    let worker: Worker;
     let version: string;
+    let previousSource: string | undefined;
 
     beforeAll(async () => {
       tmp = await mkdtemp(join(tmpdir(), "alignsam-sam-graphs-e2e-"));
       manifestPath = await writeSamGraphsPackage(join(tmp, "model"));
-      sam = await createOnnxSamSegmenter({
-        manifestUri: manifestPath,
-        intraOpNumThreads: 2,
-        interOpNumThreads: 1,
-      });
-      e2e = await startE2eStack({ api: false, workers: 0 });
-      c = e2e.c;
-      // The in-process worker's AWS clients read the emulator's dummy keys from the environment,
-      // as the stack's worker processes do.
-      for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) process.env[k] ??= e2e.stack.env[k];
-      const emptyBundle = join(tmp, "no-bundled-policies");
-      await mkdir(emptyBundle);
-      worker = createWorker(
-        loadWorkerConfig({
-          ...e2e.stack.env,
+      // One worker process on the SAM package, as `ALIGNSAM_SAM_MANIFEST=... npm start` runs it.
+      e2e = await startE2eStack({
+        api: false,
+        workers: 1,
+        readyTimeoutMs: 120_000,
+        workerEnv: {
+          ALIGNSAM_SAM_MANIFEST: manifestPath,
+          ALIGNSAM_ONNX_THREADS: "2",
           ALIGNSAM_WAIT_TIME_SECONDS: "1",
           ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "300",
-          ALIGNSAM_WORKER_ID: "sam-graphs",
-        }),
-        {
-          // No bundled policies: the task's policy is the one trained below, on this segmenter.
-          engine: createCoreEngine({ segmenter: sam, bundledPolicyDir: emptyBundle }),
-          log: jsonLogger({ worker: "sam-graphs" }, (line) => e2e.logs.push(line)),
         },
-      );
-      worker.start();
+      });
+      c = e2e.c;
       await putSceneDataset(c, "sam-discs", "d", IMAGES, (i) => ({
         seed: i + 3,
         cx: 0.35 + 0.1 * i,
@@ -136,14 +112,33 @@ describe.skipIf(missing !== undefined)(
         await c.getJson(jobResultKey("public", "sam-train", "training.json")),
       );
       version = decision.candidateVersion;
+      previousSource = decision.previousSource;
     }, 420_000);
 
     afterAll(async () => {
-      await worker?.stop();
       await e2e?.stop();
-      await sam?.dispose();
       if (tmp) await rm(tmp, { recursive: true, force: true });
     });
+
+    it("starts the worker process on the package: it logs the SAM model it segments with", () => {
+      expect(e2e.logs.some((l) => l.includes('"msg":"segmenter"') && l.includes(MODEL_ID))).toBe(true);
+    });
+
+    it("treats the bundled classic policy as absent: training compares against none, jobs say how to train", async () => {
+      expect(previousSource).toBe("none");
+      await c.put(
+        inputKey("public", "sam-untrained"),
+        (await sceneFixture({ seed: 5, width: 64, height: 48 })).image,
+      );
+      const jobId = "sam-seg-bundled";
+      await c.put(jobStatusKey("public", jobId), JSON.stringify(queuedStatus({ jobId, kind: "segment" })));
+      await c.send({ v: 1, type: "segment", jobId, task: "saliency", uploadId: "sam-untrained" });
+      const status = await waitForState(c, jobStatusKey("public", jobId), ["succeeded", "failed"], 120_000);
+      expect(status.state).toBe("failed");
+      expect(status.error?.code).toBe("POLICY_NOT_FOUND");
+      expect(status.error?.message).toContain(`no policy for this worker's segmenter onnx-sam/${MODEL_ID}`);
+      expect(status.error?.message).toContain("POST /v1/tasks/saliency/trainings");
+    }, 180_000);
 
     it("trains a policy on the real graphs: its card names the ONNX SAM model", async () => {
       expect(version).toBe("sam-train");

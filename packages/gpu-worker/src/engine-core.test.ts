@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defaultTaskRegistry, type TaskDefinition } from "@alignsam/core/light";
 import { CLASSIC_MODEL_ID } from "@alignsam/core/models/classic";
 import { type PolicyCard, PolicyCardSchema } from "@alignsam/core/policy";
@@ -188,4 +189,88 @@ describe("createCoreEngine with a policy trained on the combined encoder and the
     expect(card.segmenter.modelId).toBe(CLASSIC_MODEL_ID);
     expect(card.prior.kind).toBe("none");
   }, 30_000);
+});
+
+describe("createCoreEngine on a segmenter the bundled policies were not trained for", () => {
+  /**
+   * The classic segmenter under another model's identity, as a worker with a SAM package presents
+   * itself: the shipped (classic) policies' cards name a segmenter it is not.
+   */
+  function otherModel(): PromptableSegmenter {
+    const inner = createClassicSegmenter();
+    const info = { ...inner.info, backend: "onnx-sam", modelId: "onnx-sam:stand-in@1" };
+    return {
+      info,
+      encode: async (image) => ({ ...(await inner.encode(image)), modelId: info.modelId }),
+      decode: (embedding, prompt) => inner.decode({ ...embedding, modelId: inner.info.modelId }, prompt),
+    };
+  }
+  const bundled = fileURLToPath(new URL("../../../policies", import.meta.url));
+  const engine = createCoreEngine({ segmenter: otherModel(), bundledPolicyDir: bundled });
+  const blur = defaultTaskRegistry.get("blur");
+
+  it.each(["blur", "saliency"])(
+    "treats the shipped %s policy as absent: POLICY_NOT_FOUND saying how to train one",
+    async (name) => {
+      const request = {
+        task: defaultTaskRegistry.get(name),
+        image: discImage(64, 48),
+        policy: null,
+        greedy: true,
+        seed: 0,
+      };
+      const refused = await engine.segment(request).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toMatchObject({ code: "POLICY_NOT_FOUND" });
+      const { message } = refused as Error;
+      expect(message).toContain(
+        `task "${name}" has no policy for this worker's segmenter onnx-sam/onnx-sam:stand-in@1`,
+      );
+      expect(message).toContain(`POST /v1/tasks/${name}/trainings`);
+    },
+  );
+
+  it("trains on its own segmenter against no current policy, and serves what it trained", async () => {
+    const samples = [0, 1].map((i) => {
+      const image = discImage(64 + 8 * i, 48);
+      const data = Uint8Array.from({ length: image.width * image.height }, (_, p) =>
+        image.data[3 * p] > 150 ? 1 : 0,
+      );
+      return { id: `s${i}`, image, mask: { width: image.width, height: image.height, data } };
+    });
+    // What a train job scores the candidate against: nothing (it records previousSource "none").
+    await expect(engine.evaluatePolicy(blur, null, samples)).rejects.toMatchObject({
+      code: "POLICY_NOT_FOUND",
+    });
+    const trained = await engine.train({
+      task: blur,
+      samples,
+      options: { seed: 0, episodes: 1, steps: 2, ppoEpochs: 1 },
+      basis: null,
+    });
+    const card = PolicyCardSchema.parse(JSON.parse(new TextDecoder().decode(trained.files.get("card.json"))));
+    expect(card.segmenter).toMatchObject({ backend: "onnx-sam", modelId: "onnx-sam:stand-in@1" });
+    const outcome = await engine.segment({
+      task: blur,
+      image: samples[0].image,
+      policy: { task: "blur", version: "v1", files: trained.files },
+      greedy: true,
+      seed: 0,
+    });
+    expect(outcome).toMatchObject({ modelId: "onnx-sam:stand-in@1", policyVersion: "v1" });
+  }, 60_000);
+
+  it("still serves the shipped policies on the classic segmenter they were trained on", async () => {
+    const classic = createCoreEngine({ segmenter: createClassicSegmenter(), bundledPolicyDir: bundled });
+    const outcome = await classic.segment({
+      task: blur,
+      image: discImage(64, 48),
+      policy: null,
+      greedy: true,
+      seed: 0,
+    });
+    expect(outcome).toMatchObject({ modelId: CLASSIC_MODEL_ID, policyVersion: "bundled:blur" });
+  });
 });

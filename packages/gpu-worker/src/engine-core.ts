@@ -6,7 +6,9 @@
  *
  * Each policy runs on the models its card names (./policy-models.ts): the classic segmenter with
  * the card's encoder and, on the explicit branch, the card's prior (the built-in CenterNet detector,
- * or M_c = 1). Retraining keeps the current policy's encoder and prior.
+ * or M_c = 1). Retraining keeps the current policy's encoder and prior. A bundled policy whose
+ * card names a segmenter this worker cannot run (a classic one on a worker with a SAM package) is
+ * treated as absent: segment jobs fail with POLICY_NOT_FOUND, retraining starts from the defaults.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -138,10 +140,29 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
   const cacheSize = options.cacheSize ?? 8;
   const cache = new Map<string, Promise<LoadedPolicy>>();
 
-  /** The card of the task's bundled policy, or undefined when the deployment ships none. */
+  /** The card of the task's bundled policy as shipped, or undefined when the deployment ships none. */
+  // Cards read once: the bundled folder is part of the deployment (only shipped tasks are kept).
+  const shippedCards = new Map<string, Promise<PolicyCard>>();
+  const shippedCard = async (task: string): Promise<PolicyCard | undefined> => {
+    let hit = shippedCards.get(task);
+    if (!hit) {
+      const path = join(bundledDir, task, "card.json");
+      if (!existsSync(path)) return undefined;
+      hit = readFile(path).then((bytes) => parseCard(new Uint8Array(bytes), path));
+      hit.catch(() => shippedCards.delete(task));
+      shippedCards.set(task, hit);
+    }
+    return hit;
+  };
+  /**
+   * The card of the task's bundled policy when this worker's segmenter can run it. A bundled policy
+   * trained on another segmenter (the shipped classic ones, on a worker with a SAM package) is
+   * treated as absent: its state was built from another model's embedding, so it could only fail
+   * or answer garbage. The task then has no policy on this worker until one is trained on it.
+   */
   const bundledCard = async (task: string): Promise<PolicyCard | undefined> => {
-    const path = join(bundledDir, task, "card.json");
-    return existsSync(path) ? parseCard(new Uint8Array(await readFile(path)), path) : undefined;
+    const card = await shippedCard(task);
+    return card && models.serves(card) ? card : undefined;
   };
 
   const fromFiles = async (stored: StoredPolicy): Promise<LoadedPolicy> => {
@@ -162,28 +183,36 @@ export function createCoreEngine(options: CoreEngineOptions = {}): Engine {
     return { policy: await loadPolicy(dir, { segmenterInfo: chosen.segmenter.info }), models: chosen };
   };
 
-  const policyFor = (
+  const policyFor = async (
     task: TaskDefinition,
     stored: StoredPolicy | null,
-  ): { key: string; load: () => Promise<LoadedPolicy> } => {
+  ): Promise<{ key: string; load: () => Promise<LoadedPolicy> }> => {
     if (stored)
       return {
         key: `s3:${stored.tenant ?? "public"}/${stored.task}/${stored.version}`,
         load: () => fromFiles(stored),
       };
-    const dir = join(bundledDir, task.name);
-    if (!existsSync(join(dir, "card.json"))) {
+    const shipped = await shippedCard(task.name);
+    if (!shipped) {
       throw new AlignSamError(
         "POLICY_NOT_FOUND",
         `task "${task.name}" has no trained policy yet; train one with a train job (POST a retraining request) first`,
         { task: task.name },
       );
     }
+    if (!models.serves(shipped)) {
+      const own = segmenter.info;
+      throw new AlignSamError(
+        "POLICY_NOT_FOUND",
+        `task "${task.name}" has no policy for this worker's segmenter ${own.backend}/${own.modelId} yet (the bundled one was trained on ${shipped.segmenter.backend}/${shipped.segmenter.modelId}); train one on it: POST /v1/tasks/${task.name}/trainings with a labelled dataset (or a retraining webhook)`,
+        { task: task.name, segmenter: own.modelId, bundled: shipped.segmenter.modelId },
+      );
+    }
     return { key: `bundled:${task.name}`, load: () => fromBundle(task.name) };
   };
 
-  const resolvePolicy = (task: TaskDefinition, stored: StoredPolicy | null): Promise<LoadedPolicy> => {
-    const { key, load } = policyFor(task, stored);
+  const resolvePolicy = async (task: TaskDefinition, stored: StoredPolicy | null): Promise<LoadedPolicy> => {
+    const { key, load } = await policyFor(task, stored);
     let hit = cache.get(key);
     if (!hit) {
       hit = load();

@@ -65,3 +65,36 @@ describe("createPolicyModelResolver", () => {
     expect((e as AlignSamError).message).toMatch(/clip-surgery prior vit-b16/);
   });
 });
+
+describe("which cards a worker's segmenter serves", () => {
+  const classicWorker = resolver().models;
+  const classic = createClassicSegmenter();
+  const samInfo = {
+    backend: "onnx-sam",
+    modelId: "onnx-sam:mobile@1",
+    embeddingShape: [256, 64, 64] as [number, number, number],
+    lowResSize: 256,
+  };
+  const samWorker = createPolicyModelResolver({
+    handcrafted: { ...classic, info: samInfo },
+    wrap: (s) => s,
+  });
+  const samCard = (modelId: string, shape: [number, number, number]): PolicyCard => ({
+    ...shipped,
+    segmenter: { ...shipped.segmenter, backend: "onnx-sam", modelId, embeddingShape: shape },
+  });
+
+  it("a classic worker serves every classic encoder's card, and no SAM card", () => {
+    expect(classicWorker.serves(card(CLASSIC_MODEL_ID, 21, { kind: "unused" }))).toBe(true);
+    expect(classicWorker.serves(card(COMBINED, 85, { kind: "unused" }))).toBe(true);
+    expect(classicWorker.serves(samCard(samInfo.modelId, samInfo.embeddingShape))).toBe(false);
+  });
+
+  it("a SAM worker serves only cards of its own model and embedding shape", () => {
+    expect(samWorker.serves(samCard(samInfo.modelId, samInfo.embeddingShape))).toBe(true);
+    expect(samWorker.serves(samCard("onnx-sam:other@1", samInfo.embeddingShape))).toBe(false);
+    expect(samWorker.serves(samCard(samInfo.modelId, [256, 32, 32]))).toBe(false);
+    expect(samWorker.serves(card(CLASSIC_MODEL_ID, 21, { kind: "unused" }))).toBe(false);
+    expect(samWorker.serves(card(COMBINED, 85, { kind: "unused" }))).toBe(false);
+  });
+});

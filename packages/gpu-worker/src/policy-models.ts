@@ -36,6 +36,12 @@ export interface PolicyModelsOptions {
 export interface PolicyModelResolver {
   /** The segmenter and prior to run (or retrain) a policy with this card. */
   forCard(card: PolicyCard): Promise<PolicyModels>;
+  /**
+   * Whether this worker can run a policy with this card's segmenter: any classic encoder on a
+   * classic worker (the learned and combined ones are opened on need), else exactly the worker's
+   * own model (backend, model id and embedding shape). A SAM worker runs no classic card.
+   */
+  serves(card: PolicyCard): boolean;
   /** Models for a task that has no policy yet: the handcrafted segmenter, M_c = 1 on the explicit branch. */
   defaults(branch: "implicit" | "explicit"): PolicyModels;
   /** Which encoders have been opened so far (for tests and logs). */
@@ -94,6 +100,17 @@ export function createPolicyModelResolver(options: PolicyModelsOptions): PolicyM
     async forCard(card) {
       const [segmenter, prior] = await Promise.all([encoderOf(card).then(segmenterFor), priorFor(card)]);
       return { segmenter, prior };
+    },
+    serves(card) {
+      const own = options.handcrafted.info;
+      const want = card.segmenter;
+      if (want.backend === "classic" && own.backend === "classic") return true;
+      return (
+        want.backend === own.backend &&
+        want.modelId === own.modelId &&
+        want.embeddingShape.length === own.embeddingShape.length &&
+        want.embeddingShape.every((v, i) => v === own.embeddingShape[i])
+      );
     },
     defaults(branch) {
       return { segmenter: options.handcrafted, prior: branch === "explicit" ? "none" : undefined };

@@ -86,12 +86,30 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await (await request(path)).json()) as T;
 }
 
+/** POST `body` as JSON (or nothing) and read the JSON answer. */
+export async function postJson<T>(path: string, body?: unknown): Promise<T> {
+  const init: RequestInit =
+    body === undefined
+      ? { method: "POST" }
+      : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  return (await (await request(path, init)).json()) as T;
+}
+
 export interface Task {
   name: string;
   description: string;
   branch: string;
   metrics: string[];
   classPrompted: boolean;
+  /** Defined by the caller's tenant (absent from an older API: built in). */
+  own?: boolean;
+  texts?: string[];
+}
+
+/** How a task reads in a select: own tasks marked, class-prompted ones say they need a class. */
+export function taskLabel(t: Task): string {
+  if (t.own) return `${t.name} (yours)`;
+  return t.classPrompted ? `${t.name} (needs a class)` : t.name;
 }
 
 export interface JobView {

@@ -6,7 +6,7 @@
  * offered for download and every failed image is listed with the API's reason. The form's
  * `data-state` (idle, uploading, running, done, error) says where it is, for the browser tests.
  */
-import { ApiError, getJson, messageOf, request, resultPath, type Task } from "./api.ts";
+import { ApiError, getJson, messageOf, request, resultPath, type Task, taskLabel } from "./api.ts";
 import { downloadResult } from "./downloads.ts";
 
 const UPLOAD_CONCURRENCY = 3;
@@ -219,9 +219,7 @@ export function initBatchPanel(): { setTasks(tasks: Task[]): void } {
     setTasks(next) {
       tasks = next;
       const current = taskSelect.value;
-      taskSelect.replaceChildren(
-        ...tasks.map((t) => new Option(t.classPrompted ? `${t.name} (needs a class)` : t.name, t.name)),
-      );
+      taskSelect.replaceChildren(...tasks.map((t) => new Option(taskLabel(t), t.name)));
       const keep = tasks.some((t) => t.name === current) ? current : undefined;
       taskSelect.value =
         keep ?? (tasks.some((t) => t.name === "saliency") ? "saliency" : (tasks[0]?.name ?? ""));

@@ -3,7 +3,8 @@
  * results (trajectory.json, steps.json, mask.png) are loaded into the viewer. Everything the user
  * sees about a failure is the API's own message. `document.body.dataset.state` says where the page
  * is (idle, running, done, error), for people's scripts and the browser tests alike. The batch panel
- * is batch.ts's; this file only hands it the task list.
+ * is batch.ts's and the training panel training.ts's; this file only hands them the task list (own
+ * tasks marked "(yours)").
  */
 import {
   getJson,
@@ -14,12 +15,14 @@ import {
   storeApiKey,
   storedApiKey,
   type Task,
+  taskLabel,
 } from "./api.ts";
 import { initBatchPanel } from "./batch.ts";
 import { downloadResult } from "./downloads.ts";
 import { loadEvaluations } from "./evaluations.ts";
 import { waitForJob } from "./job.ts";
 import { maskLayer, type StepsDocument, stepLayers, type TrajectoryDocument } from "./steps.ts";
+import { initTrainingPanel } from "./training.ts";
 import { describeStep, draw, type ViewState } from "./viewer.ts";
 
 /** Results the playground asks a segment job for (the overlay and probability map it draws itself). */
@@ -68,6 +71,8 @@ function clearError(): void {
 }
 
 const batchPanel = initBatchPanel();
+// A task defined in the training panel joins every task list at once.
+const trainingPanel = initTrainingPanel(() => loadTasks());
 
 // --- API key -------------------------------------------------------------------------------------
 
@@ -112,16 +117,18 @@ async function loadTasks(): Promise<void> {
       ...tasks.map((t) => {
         const option = document.createElement("option");
         option.value = t.name;
-        option.textContent = t.classPrompted ? `${t.name} (needs a class)` : t.name;
+        option.textContent = taskLabel(t);
         return option;
       }),
     );
     taskSelect.value = tasks.some((t) => t.name === "saliency") ? "saliency" : (tasks[0]?.name ?? "");
     onTaskChange();
     batchPanel.setTasks(tasks);
+    trainingPanel.setTasks(tasks);
   } catch (err) {
     tasks = [];
     batchPanel.setTasks(tasks);
+    trainingPanel.setTasks(tasks);
     taskSelect.replaceChildren(new Option("Tasks unavailable", ""));
     onTaskChange();
     showError(`Could not load the tasks: ${messageOf(err)}`);

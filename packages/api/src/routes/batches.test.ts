@@ -13,6 +13,8 @@ import {
   inputKey,
   JobStatusSchema,
   jobStatusKey,
+  tenantPolicyFileKey,
+  tenantTaskKey,
 } from "@alignsam/core/light";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -166,6 +168,44 @@ describe("batches", () => {
     expect([res.status, body.error.code]).toEqual([httpStatus, code]);
     expect(await stack.allKeys()).toEqual(before);
     expect(await stack.drainMessages()).toEqual([]);
+  });
+
+  it("takes a tenant's own task and policy version, which stay unknown to another tenant", async () => {
+    const acme = await putTestKey(stack, { tenant: "acme" });
+    const bolt = await putTestKey(stack, { tenant: "bolt" });
+    const definition = {
+      name: "discs",
+      description: "acme's own task",
+      branch: "implicit",
+      texts: ["bright disc"],
+      metrics: ["mIoU"],
+    };
+    await put(
+      tenantTaskKey("acme", "discs"),
+      JSON.stringify({ v: 1, tenant: "acme", definition, createdAt: new Date().toISOString() }),
+    );
+    await put(tenantPolicyFileKey("acme", "discs", "d1", "card.json"), "{}");
+    await uploads("acme", ["u1"]);
+    await uploads("bolt", ["u1"]);
+    const request = { images: ["u1"], task: "discs", policyVersion: "d1" };
+    const accepted = await post(request, { authorization: acme.bearer });
+    expect(accepted.status).toBe(202);
+    const { batchId } = (await accepted.json()) as { batchId: string };
+    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("acme", batchId)));
+    expect(manifest).toMatchObject({ tenant: "acme", task: "discs", policyVersion: "d1" });
+    const before = await stack.allKeys();
+    const unknown = await post(request, { authorization: bolt.bearer });
+    expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      "UNKNOWN_TASK",
+    ]);
+    // acme's version is not bolt's: a built-in task naming it is refused before any write.
+    const noVersion = await post({ ...request, task: "blur" }, { authorization: bolt.bearer });
+    expect([noVersion.status, ((await noVersion.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      "POLICY_NOT_FOUND",
+    ]);
+    expect(await stack.allKeys()).toEqual(before);
   });
 
   it("admits the whole batch against the quota up front (402 when it does not fit, nothing written)", async () => {

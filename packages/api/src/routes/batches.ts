@@ -41,6 +41,7 @@ import { publicUrl } from "../http/public-url.ts";
 import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { checkJobOptions, isClassPrompted } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { taskFor } from "../tasks/tenant-tasks.ts";
 import { admit } from "../usage/quota.ts";
 import { mapLimited } from "../usage/summary.ts";
 
@@ -221,13 +222,13 @@ export function registerBatchRoutes(app: ApiApp, ctx: RouteContext): void {
     const body = c.req.valid("json");
     const principal = principalOf(c);
     const tenant = principal.tenant;
-    const task = ctx.tasks.get(body.task);
+    const task = await taskFor(ctx, tenant, body.task);
     if (isClassPrompted(task) && !body.className) {
       throw new AlignSamError("INVALID_ARGUMENT", `task "${task.name}" is class-prompted: give className`, {
         field: "className",
       });
     }
-    await checkJobOptions(ctx, task, body);
+    await checkJobOptions(ctx, task, { ...body, tenant });
     const max = ctx.config.maxBatchImages;
     const resolved =
       typeof body.images === "string"

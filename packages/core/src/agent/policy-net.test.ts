@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initTf } from "../tf/backend.ts";
 import { ActorCritic } from "./policy-net.ts";
@@ -48,5 +49,25 @@ describe("the actor-critic", () => {
     const { probs } = net.evaluate(state, Uint8Array.of(1, 1, 1, 1));
     for (const p of probs) expect(p).toBeCloseTo(0.25, 1);
     net.dispose();
+  });
+
+  it("gives the same logits and values from input terms derived once (PPO's K epochs) as per call", () => {
+    for (const seesSrm of [true, false]) {
+      const k = seesSrm ? 5 : 3;
+      const net = new ActorCritic({ inputChannels: k, stateSize: 2, gridSide: 2, hidden: 4, seesSrm }, 5);
+      const data = Float32Array.from({ length: 3 * 4 * k }, (_, i) => Math.sin(i * 1.7));
+      const states = tf.tensor4d(data, [3, 2, 2, k]);
+      const available = tf.tensor2d([1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0], [3, 4]);
+      const terms = net.inputTerms(states, available);
+      const once = net.forward(states, available, terms);
+      const each = net.forward(states, available);
+      expect(once.logits.dataSync()).toEqual(each.logits.dataSync());
+      expect(once.values.dataSync()).toEqual(each.values.dataSync());
+      expect(once.logits.dataSync()[2]).toBe(-1e9); // a clicked cell stays masked
+      expect(terms.cueCells === undefined).toBe(!seesSrm);
+      tf.dispose([states, available, once.logits, once.values, each.logits, each.values]);
+      tf.dispose([terms.free, terms.masked, ...(terms.cueCells ? [terms.cueCells] : [])]);
+      net.dispose();
+    }
   });
 });

@@ -53,6 +53,16 @@ const CUE_RULE = [0, 1, 0];
 
 const MASKED_LOGIT = -1e9;
 
+/**
+ * Terms of forward that depend on its inputs only (see ActorCritic.inputTerms); dispose after use.
+ * A type, not an interface: tf.tidy returns it, and only a type alias reads as a TensorContainer.
+ */
+export type InputTerms = {
+  readonly free: tf.Tensor2D;
+  readonly masked: tf.Tensor2D;
+  readonly cueCells?: tf.Tensor4D;
+};
+
 export class ActorCritic {
   readonly shape: ActorCriticShape;
   /** All parameters: trunk/*, actor/*, critic/*. */
@@ -85,17 +95,43 @@ export class ActorCritic {
     return this.shape.gridSide * this.shape.gridSide;
   }
 
+  /**
+   * What forward derives from its inputs alone (no parameter involved): the free-cell mask, the
+   * masked-logit fill and, for a "state+srm" net, the pooled per-cell cues. PPO runs K epochs on the
+   * same batch: it derives them once per update instead of once per epoch (same ops, same values).
+   */
+  inputTerms(states: tf.Tensor4D, available: tf.Tensor2D): InputTerms {
+    return tf.tidy(() => this.terms(states, available));
+  }
+
+  /** inputTerms without a scope of its own (inside forward, its caller's scope disposes them). */
+  private terms(states: tf.Tensor4D, available: tf.Tensor2D): InputTerms {
+    return {
+      free: tf.greater(available, 0.5) as tf.Tensor2D,
+      masked: tf.fill(available.shape, MASKED_LOGIT) as tf.Tensor2D,
+      ...(this.shape.seesSrm ? { cueCells: this.cueCells(states) } : {}),
+    };
+  }
+
   /** Masked logits [B, N] and values [B]; `available` is [B, N] of 1 (free) / 0 (clicked). */
-  forward(states: tf.Tensor4D, available: tf.Tensor2D): { logits: tf.Tensor2D; values: tf.Tensor1D } {
+  forward(
+    states: tf.Tensor4D,
+    available: tf.Tensor2D,
+    terms?: InputTerms,
+  ): { logits: tf.Tensor2D; values: tf.Tensor1D } {
     const p = this.params;
     const n = states.shape[0];
+    const t = terms ?? this.terms(states, available);
     let x = tf.relu(conv(p, "trunk/reduce", states));
     x = tf.relu(conv3(p, "trunk/conv", x));
     x = globalContext(p, "trunk/context", x);
     const cells = poolBy(x, this.shape.stateSize / this.shape.gridSide);
     let raw = conv(p, "actor/logit", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
-    if (this.shape.seesSrm) raw = tf.add(raw, this.cueLogits(states)) as tf.Tensor2D;
-    const logits = tf.where(tf.greater(available, 0.5), raw, tf.fill(raw.shape, MASKED_LOGIT)) as tf.Tensor2D;
+    if (t.cueCells) {
+      const cues = conv(this.params, "actor/cue", t.cueCells).reshape([n, this.actionCount]);
+      raw = tf.add(raw, cues) as tf.Tensor2D;
+    }
+    const logits = tf.where(t.free, raw, t.masked) as tf.Tensor2D;
     const values = dense(p, "critic/value", x.mean([1, 2]) as tf.Tensor2D).reshape([n]) as tf.Tensor1D;
     return { logits, values };
   }
@@ -104,17 +140,16 @@ export class ActorCritic {
    * Where the SRM and the current mask disagree (and how sure the SRM is) is where a click labelled
    * by the SRM can change the mask; the conv trunk, fed 2C + 2 channels, was slow to find these two
    * channels on its own (saliency, 5 epochs: greedy policy 30.6 mIoU vs 34.3 for random clicks, vs
-   * 44.6 for a fixed "largest |y_r - M|" rule), so the actor reads them directly.
+   * 44.6 for a fixed "largest |y_r - M|" rule), so the actor reads them directly: this pools the
+   * cues per cell, the actor's "actor/cue" read-out weighs them.
    */
-  private cueLogits(states: tf.Tensor4D): tf.Tensor2D {
-    const n = states.shape[0];
+  private cueCells(states: tf.Tensor4D): tf.Tensor4D {
     const k = this.shape.inputChannels;
     const m = tf.slice(states, [0, 0, 0, k - 3], [-1, -1, -1, 1]);
     const y = tf.slice(states, [0, 0, 0, k - 2], [-1, -1, -1, 1]);
     const gap = tf.slice(states, [0, 0, 0, k - 1], [-1, -1, -1, 1]);
     const cues = tf.mul(tf.concat([tf.sub(y, m), gap, tf.abs(tf.sub(y, 0.5))], 3), CUE_GAIN) as tf.Tensor4D;
-    const cells = poolBy(cues, this.shape.stateSize / this.shape.gridSide);
-    return conv(this.params, "actor/cue", cells).reshape([n, this.actionCount]) as tf.Tensor2D;
+    return poolBy(cues, this.shape.stateSize / this.shape.gridSide);
   }
 
   /** Action probabilities and value of one state, as plain arrays (the rollout's hot path). */

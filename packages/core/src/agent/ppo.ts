@@ -138,6 +138,8 @@ export function ppoUpdate(
   const oldLogP = tf.tensor1d(all.map((t) => t.logProb));
   const advT = tf.tensor1d(a);
   const retT = tf.tensor1d(returns);
+  // Input-only terms of the forward pass (masks, cue cells): derived once, not once per epoch.
+  const terms = net.inputTerms(sT, availT);
   let actorLoss = 0;
   let criticLoss = 0;
   let entropy = 0;
@@ -147,7 +149,7 @@ export function ppoUpdate(
     const last = k === hp.epochs - 1;
     const cost = optimizer.minimize(
       () => {
-        const { logits, values } = net.forward(sT, availT);
+        const { logits, values } = net.forward(sT, availT, terms);
         const logp = tf.logSoftmax(logits);
         const logpA = tf.sum(tf.mul(logp, actionsOneHot), 1);
         const ratio = tf.exp(tf.sub(logpA, oldLogP));
@@ -170,6 +172,7 @@ export function ppoUpdate(
     );
     cost?.dispose();
   }
-  tf.dispose([sT, availT, actionsOneHot, oldLogP, advT, retT]);
+  tf.dispose([sT, availT, actionsOneHot, oldLogP, advT, retT, terms.free, terms.masked]);
+  if (terms.cueCells) terms.cueCells.dispose();
   return { actorLoss, criticLoss, entropy, meanReturn: returns.reduce((x, y) => x + y, 0) / n };
 }

@@ -119,30 +119,50 @@ export function prepareImageFeatures(
   return { ...base, pooled: poolFeatures({ ...base, pooled: new Float32Array(0) }, undefined) };
 }
 
+/** [lo, hi) source ranges of the `out` output cells over `n` source cells (span of each). */
+function spans(out: number, n: number): Int32Array {
+  const r = new Int32Array(2 * out);
+  for (let i = 0; i < out; i++) [r[2 * i], r[2 * i + 1]] = span(i, out, n);
+  return r;
+}
+
 /**
  * Pools (E' * M) to R x R, HWC. `mask` is M at the embedding's h x w (undefined means M = 1, the
- * state before any decode).
+ * state before any decode). Walks each channel plane once, row by row, into per-cell float64
+ * accumulators: every cell still sums its rows top to bottom and each row left to right, as the
+ * cell-by-cell loop did, so the result is bit-identical, without its strided reads.
  */
 export function poolFeatures(features: ImageFeatures, mask: Float32Array | undefined): Float32Array {
   const { channels: c, height: h, width: w, size: r, region, normalized } = features;
   const ch = Math.max(1, Math.round(region.fy * h));
   const cw = Math.max(1, Math.round(region.fx * w));
+  const ys = spans(r, ch);
+  const xs = spans(r, cw);
+  const acc = new Float64Array(r * r);
   const out = new Float32Array(r * r * c);
-  for (let oy = 0; oy < r; oy++) {
-    const [y0, y1] = span(oy, r, ch);
-    for (let ox = 0; ox < r; ox++) {
-      const [x0, x1] = span(ox, r, cw);
-      const inv = 1 / ((y1 - y0) * (x1 - x0));
-      const o = (oy * r + ox) * c;
-      for (let k = 0; k < c; k++) {
-        let s = 0;
-        const plane = k * h * w;
-        for (let y = y0; y < y1; y++) {
-          const row = plane + y * w;
-          for (let x = x0; x < x1; x++)
-            s += mask ? normalized[row + x] * mask[y * w + x] : normalized[row + x];
+  for (let k = 0; k < c; k++) {
+    const plane = k * h * w;
+    acc.fill(0);
+    for (let oy = 0; oy < r; oy++) {
+      const y0 = ys[2 * oy];
+      const y1 = ys[2 * oy + 1];
+      for (let y = y0; y < y1; y++) {
+        const row = plane + y * w;
+        const mrow = y * w;
+        for (let ox = 0; ox < r; ox++) {
+          const x1 = xs[2 * ox + 1];
+          let s = acc[oy * r + ox];
+          if (mask) for (let x = xs[2 * ox]; x < x1; x++) s += normalized[row + x] * mask[mrow + x];
+          else for (let x = xs[2 * ox]; x < x1; x++) s += normalized[row + x];
+          acc[oy * r + ox] = s;
         }
-        out[o + k] = s * inv;
+      }
+    }
+    for (let oy = 0; oy < r; oy++) {
+      const rows = ys[2 * oy + 1] - ys[2 * oy];
+      for (let ox = 0; ox < r; ox++) {
+        const inv = 1 / (rows * (xs[2 * ox + 1] - xs[2 * ox]));
+        out[(oy * r + ox) * c + k] = acc[oy * r + ox] * inv;
       }
     }
   }
@@ -154,11 +174,15 @@ export function poolMap(features: ImageFeatures, map: Float32Array): Float32Arra
   const { height: h, width: w, size: r, region } = features;
   const ch = Math.max(1, Math.round(region.fy * h));
   const cw = Math.max(1, Math.round(region.fx * w));
+  const ys = spans(r, ch);
+  const xs = spans(r, cw);
   const out = new Float32Array(r * r);
   for (let oy = 0; oy < r; oy++) {
-    const [y0, y1] = span(oy, r, ch);
+    const y0 = ys[2 * oy];
+    const y1 = ys[2 * oy + 1];
     for (let ox = 0; ox < r; ox++) {
-      const [x0, x1] = span(ox, r, cw);
+      const x0 = xs[2 * ox];
+      const x1 = xs[2 * ox + 1];
       let s = 0;
       for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += map[y * w + x];
       out[oy * r + ox] = s / ((y1 - y0) * (x1 - x0));
@@ -168,23 +192,54 @@ export function poolMap(features: ImageFeatures, map: Float32Array): Float32Arra
 }
 
 /**
+ * The previous step's low-res logits and their sigmoids, for maskFromLowRes: a click leaves part of
+ * the logits as they were (classic backend: 30-70% on saliency images), and only the changed ones
+ * need a new exp. One per episode; empty at its start.
+ */
+export interface SigmoidCache {
+  logits?: Float32Array;
+  sigmoid?: Float64Array;
+}
+
+/**
  * M at the embedding resolution: sigmoid of the decoder's low-res logits (same frame as the
- * embedding), area-resized to h x w.
+ * embedding), area-resized to h x w. The sigmoid is tabulated once per low-res cell (a cell may
+ * feed several outputs when h or w exceeds the low-res size), or taken from `cache` where a logit
+ * did not change, and the source ranges once per row and column; the sums run in the same order
+ * as before, so M is bit-identical.
  */
 export function maskFromLowRes(
   logits: Float32Array,
   lowResSize: number,
   height: number,
   width: number,
+  cache?: SigmoidCache,
 ): Float32Array {
+  const n = logits.length;
+  const prev = cache?.logits?.length === n ? cache.logits : undefined;
+  const sigmoid = prev && cache?.sigmoid ? cache.sigmoid : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // NaN !== NaN: a NaN logit is always recomputed (to NaN, as before).
+    if (!prev || logits[i] !== prev[i]) sigmoid[i] = 1 / (1 + Math.exp(-logits[i]));
+  }
+  if (cache) {
+    cache.logits = prev ?? new Float32Array(n);
+    cache.logits.set(logits);
+    cache.sigmoid = sigmoid;
+  }
+  const ys = spans(height, lowResSize);
+  const xs = spans(width, lowResSize);
   const out = new Float32Array(height * width);
   for (let y = 0; y < height; y++) {
-    const [y0, y1] = span(y, height, lowResSize);
+    const y0 = ys[2 * y];
+    const y1 = ys[2 * y + 1];
     for (let x = 0; x < width; x++) {
-      const [x0, x1] = span(x, width, lowResSize);
+      const x0 = xs[2 * x];
+      const x1 = xs[2 * x + 1];
       let s = 0;
       for (let yy = y0; yy < y1; yy++) {
-        for (let xx = x0; xx < x1; xx++) s += 1 / (1 + Math.exp(-logits[yy * lowResSize + xx]));
+        const row = yy * lowResSize;
+        for (let xx = x0; xx < x1; xx++) s += sigmoid[row + xx];
       }
       out[y * width + x] = s / ((y1 - y0) * (x1 - x0));
     }

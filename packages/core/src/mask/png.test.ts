@@ -167,6 +167,23 @@ describe("encodeMaskPng / encodeProbabilityPng", () => {
     expect(Array.from(raw)).toEqual([0, 128, 255, 255, 0, 0]);
   });
 
+  it("reads a lazily painted mask's data a fixed number of times, not once per pixel", async () => {
+    // The classic backend paints its full-size masks behind a getter on first read.
+    const bits = Uint8Array.from({ length: 64 * 48 }, (_, i) => (i % 7 < 3 ? 1 : 0));
+    let reads = 0;
+    const lazy = {
+      width: 64,
+      height: 48,
+      get data(): Uint8Array {
+        reads++;
+        return bits;
+      },
+    };
+    const png = await encodeMaskPng(lazy);
+    expect(reads).toBeLessThanOrEqual(2);
+    expect((await decodeBinaryMaskPng(png)).data).toEqual(bits);
+  });
+
   it("refuses a mask whose data does not match its size with MASK_SHAPE", async () => {
     expect(await codeOf(encodeMaskPng({ width: 3, height: 3, data: new Uint8Array(8) }))).toBe("MASK_SHAPE");
   });

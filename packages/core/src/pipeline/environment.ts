@@ -16,7 +16,15 @@ import {
 import type { ActorCritic } from "../agent/policy-net.ts";
 import type { Transition } from "../agent/ppo.ts";
 import { clickReward, iouGainReward, type RewardKind } from "../agent/reward.ts";
-import { appendChannels, buildState, maskFromLowRes, poolMap, span, stateChannels } from "../agent/state.ts";
+import {
+  appendChannels,
+  buildState,
+  maskFromLowRes,
+  poolMap,
+  type SigmoidCache,
+  span,
+  stateChannels,
+} from "../agent/state.ts";
 import type { DecodeResult, Point, PointLabel, PromptableSegmenter } from "../models/ports.ts";
 import type { Srm } from "../srm/srm.ts";
 import { type Random, sampleIndex } from "../util/random.ts";
@@ -168,20 +176,21 @@ function placeInCell(positions: readonly number[], yr: Float32Array, mask: Float
   return best;
 }
 
-/** The agent's observation: s_t, plus (for a "state+srm" net) pooled y_r and the pooled fixable gap. */
+/**
+ * The agent's observation: s_t, plus (for a "state+srm" net) pooled y_r and the pooled fixable gap.
+ * `pooledYr` is pool(y_r), the same at every step of an episode: the caller pools it once.
+ */
 function agentObservation(
   img: PreparedImage,
   state: Float32Array,
-  seesSrm: boolean,
-  yr: Float32Array | undefined,
+  yr: Float32Array,
+  pooledYr: Float32Array,
   mask: Float32Array | undefined,
 ): Float32Array {
-  if (!seesSrm) return state;
   const n = img.features.height * img.features.width;
-  const y = yr ?? new Float32Array(n).fill(0.5);
   const gap = new Float32Array(n);
-  for (let p = 0; p < n; p++) gap[p] = fixableGap(y[p], mask ? mask[p] : 1);
-  return appendChannels(state, [poolMap(img.features, y), poolMap(img.features, gap)]);
+  for (let p = 0; p < n; p++) gap[p] = fixableGap(yr[p], mask ? mask[p] : 1);
+  return appendChannels(state, [pooledYr, poolMap(img.features, gap)]);
 }
 
 type Prompt = Omit<TrajectoryStep, "step" | "reward">;
@@ -278,6 +287,8 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   const iouGain = o.mode === "train" && o.reward === "iou-gain" && img.groundTruth !== undefined;
   let currentIou = 0;
   const stepMasks: Float32Array[] = [];
+  // Only the logits a click changed get a new sigmoid (bit-identical M).
+  const sigmoids: SigmoidCache = {};
   /** M at the frame resolution and the state s_t after a decode. */
   const advance = (res: DecodeResult): { mask: Float32Array; state: Float32Array } => {
     const best = bestCandidate(res);
@@ -285,7 +296,7 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
     if (o.keepStepMasks) stepMasks.push(logits);
     return timed("stateMs", () => {
       const { height: h, width: w } = img.features;
-      const mask = maskFromLowRes(logits, res.lowResSize, h, w);
+      const mask = maskFromLowRes(logits, res.lowResSize, h, w, sigmoids);
       if (iouGain) currentIou = binaryIou(res.masks[best].data, img.groundTruth!.data);
       return { mask, state: buildState(img.features, mask) };
     });
@@ -297,7 +308,15 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   // Cells holding an initial prompt count as clicked: clicking them again adds little.
   const clicked: number[] = [...new Set(points.map((p) => pixelToCell(o.grid, p, width, height)))];
   const seesSrm = deps.net.shape.inputChannels === stateChannels(img.features.channels) + 2;
-  const observe = () => timed("stateMs", () => agentObservation(img, state, seesSrm, yr, mask));
+  // Without the SRM the agent sees y_r = 0.5 everywhere.
+  const yrSeen = seesSrm
+    ? (yr ?? new Float32Array(img.features.height * img.features.width).fill(0.5))
+    : undefined;
+  const pooledYr = yrSeen ? timed("stateMs", () => poolMap(img.features, yrSeen)) : undefined;
+  const observe = () =>
+    timed("stateMs", () =>
+      yrSeen && pooledYr ? agentObservation(img, state, yrSeen, pooledYr, mask) : state,
+    );
   let rewardSum = 0;
   let actions = 0;
   for (let t = 1; t <= o.steps && clicked.length < n; t++) {
@@ -341,16 +360,23 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   };
 }
 
-/** y_r (frame h x w) as mask-prompt logits at the decoder's low-res size (nearest), within +-8. */
+/**
+ * y_r (frame h x w) as mask-prompt logits at the decoder's low-res size (nearest), within +-8. The
+ * logit is taken once per frame position (h x w), not once per low-res cell (16x as many logs).
+ */
 function srmPromptLogits(yr: Float32Array, img: PreparedImage, size: number): Float32Array {
   const { height: h, width: w } = img.features;
+  const logit = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) {
+    const p = Math.min(0.9997, Math.max(0.0003, yr[i]));
+    logit[i] = Math.log(p / (1 - p));
+  }
+  const column = new Int32Array(size);
+  for (let x = 0; x < size; x++) column[x] = Math.min(w - 1, Math.floor((x * w) / size));
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
-    const fy = Math.min(h - 1, Math.floor((y * h) / size));
-    for (let x = 0; x < size; x++) {
-      const p = Math.min(0.9997, Math.max(0.0003, yr[fy * w + Math.min(w - 1, Math.floor((x * w) / size))]));
-      out[y * size + x] = Math.log(p / (1 - p));
-    }
+    const row = Math.min(h - 1, Math.floor((y * h) / size)) * w;
+    for (let x = 0; x < size; x++) out[y * size + x] = logit[row + column[x]];
   }
   return out;
 }

@@ -36,6 +36,7 @@ export function inferContentRegion(result: DecodeResult, width: number, height: 
   if (width === height) return FULL_FRAME;
   const b = bestCandidate(result);
   const mask = result.masks[b];
+  const bits = mask.data; // once: a lazy backend mask paints itself behind this getter
   const logits = result.lowResLogits[b];
   const letterbox = letterboxRegion(width, height);
   let stretchAgree = 0;
@@ -45,7 +46,7 @@ export function inferContentRegion(result: DecodeResult, width: number, height: 
     for (let i = 0; i < n; i++) {
       const u = (i + 0.5) / n;
       const v = (j + 0.5) / n;
-      const m = mask.data[Math.floor(v * mask.height) * mask.width + Math.floor(u * mask.width)] === 1;
+      const m = bits[Math.floor(v * mask.height) * mask.width + Math.floor(u * mask.width)] === 1;
       if (lowResAt(logits, result.lowResSize, FULL_FRAME, u, v) > 0 === m) stretchAgree++;
       if (lowResAt(logits, result.lowResSize, letterbox, u, v) > 0 === m) letterAgree++;
     }

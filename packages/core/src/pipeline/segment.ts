@@ -43,7 +43,15 @@ export interface SegmentResult {
   readonly trajectory: TrajectoryStep[];
   /** With keepStepMasks: each step's low-res logits and the SRM map (as srmMap) that labelled its clicks. */
   readonly stepMasks?: { size: number; logits: Float32Array[]; srmMaps: Float32Array[] };
-  readonly timings: { encodeMs: number; decodeMs: number[]; agentMs: number; srmMs: number; totalMs: number };
+  readonly timings: {
+    encodeMs: number;
+    decodeMs: number[];
+    agentMs: number;
+    srmMs: number;
+    /** Building s_t and the agent's observation after each decode (part of the rest of totalMs). */
+    stateMs: number;
+    totalMs: number;
+  };
 }
 
 /**
@@ -151,6 +159,7 @@ export async function segmentImage(
         prepTimings.decodeMs > 0 ? [prepTimings.decodeMs, ...ep.timings.decodeMs] : ep.timings.decodeMs,
       agentMs: ep.timings.agentMs,
       srmMs: ep.timings.srmMs + prepTimings.priorMs,
+      stateMs: ep.timings.stateMs,
       totalMs: performance.now() - started,
     },
   };

@@ -32,7 +32,7 @@ import {
 import type { Delivery, HandlerContext } from "../context.ts";
 import { type BinaryMask, encodeMaskPng, encodeRle } from "../core.ts";
 import { type JobRef, readStatus, startJob } from "../job-status.ts";
-import { resolvePolicy, resolveTaskDefinition } from "../policy-store.ts";
+import { resolvePolicy, resolveTenantTask } from "../policy-store.ts";
 import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import { decodeForJob, maskAtOriginalSize } from "../working-image.ts";
 import { type HandlerResult, holdForFaultInjection } from "./result.ts";
@@ -112,8 +112,10 @@ export async function handleBatchShard(
     // documents by the API, so no shard's late write can land after the reduce's terminal one.
     if (!status || status.state === "queued") await startJob(ctx, ref, delivery, total);
     await holdForFaultInjection(ctx, delivery);
-    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion);
-    const task = resolveTaskDefinition(ctx.tasks, manifest.task, policy);
+    // As a segment job of the same tenant: its named or promoted version, else the bundled policy;
+    // its own task definition (tenants/<t>/tasks/) when the task is not built in.
+    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
+    const task = await resolveTenantTask(ctx.storage, ctx.tasks, msg.tenant, manifest.task, policy);
     const accepted = acceptedAt(msg, status, ctx.now());
     const cocoIds = new Map(batchItems(manifest).map((i) => [i.id, i.cocoId]));
     const wanted = new Set(manifest.outputs);

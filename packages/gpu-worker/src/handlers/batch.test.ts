@@ -4,6 +4,8 @@
  * COCO file whose RLEs decode to the images' masks, an archive holding it all, and redelivery that
  * rewrites the same bytes without a second record.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CocoInstancesSchema, rasterizePolygons } from "@alignsam/core/export";
 import {
@@ -20,6 +22,8 @@ import {
   JobStatusSchema,
   jobStatusKey,
   planBatchShards,
+  type TaskDefinition,
+  tenantTaskKey,
   usagePrefix,
 } from "@alignsam/core/light";
 import { decodeRle, rleSchema } from "@alignsam/core/mask";
@@ -28,7 +32,9 @@ import { unzipSync } from "fflate";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "../context.ts";
+import { dispatch } from "../dispatch.ts";
 import { createCoreEngine } from "../engine-core.ts";
+import { promoteVersion, savePolicyVersion } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
 import { handleBatchReduce } from "./batch-reduce.ts";
 import { handleBatchShard } from "./batch-shard.ts";
@@ -254,4 +260,132 @@ describe("batch shards and reduce", () => {
     // A second reduce finds the job finished.
     expect((await handleBatchReduce(ctx, msg, delivery)).outcome).toBe("skipped");
   });
+});
+
+describe("a tenant's batch follows the tenant's tasks and promoted policies", () => {
+  let emu: TestEmulator;
+  let ctx: HandlerContext;
+  const blurDir = fileURLToPath(new URL("../../../../policies/blur/", import.meta.url));
+  const OWN: TaskDefinition = {
+    name: "discs",
+    description: "acme's own task: bright discs",
+    branch: "implicit",
+    texts: ["bright disc"],
+    metrics: ["mIoU"],
+  };
+  const images = ["i-a", "i-b"];
+
+  /** blur's shipped policy re-labelled as `task`, with `steps` clicks: a version of its own. */
+  async function policyFiles(task: TaskDefinition, steps: number): Promise<Map<string, Uint8Array>> {
+    const files = new Map<string, Uint8Array>();
+    for (const name of ["card.json", "weights.json", "weights.bin"])
+      files.set(name, new Uint8Array(await readFile(join(blurDir, name))));
+    const card = JSON.parse(Buffer.from(files.get("card.json")!).toString("utf8"));
+    card.task = task;
+    card.hyperparameters.steps = steps;
+    files.set("card.json", new TextEncoder().encode(JSON.stringify(card)));
+    return files;
+  }
+
+  async function storeAndPromote(tenant: string, task: TaskDefinition, version: string, steps: number) {
+    await savePolicyVersion(emu.storage, {
+      tenant,
+      task: task.name,
+      version,
+      files: await policyFiles(task, steps),
+    });
+    await promoteVersion(emu.storage, tenant, task.name, {
+      version,
+      promotedAt: "2026-03-04T05:00:00.000Z",
+      by: "promote",
+    });
+  }
+
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+    ctx = {
+      storage: emu.storage,
+      engine: createCoreEngine({
+        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
+      }),
+      tasks: defaultTaskRegistry,
+      log: jsonLogger({}, () => {}),
+      enqueue: async () => {},
+      now: () => new Date("2026-03-04T05:06:07.000Z"),
+    };
+    // acme defines "discs" under its prefix and promotes a version of it, and one of blur too.
+    await emu.storage.putJson(tenantTaskKey("acme", OWN.name), {
+      v: 1,
+      tenant: "acme",
+      definition: OWN,
+      createdAt: "2026-03-04T05:00:00.000Z",
+    });
+    await storeAndPromote("acme", OWN, "d1", 3);
+    await storeAndPromote("acme", defaultTaskRegistry.get("blur"), "b1", 3);
+    for (const tenant of ["acme", "bolt"]) {
+      await emu.storage.putBytes(inputKey(tenant, "i-a"), await disc(64, 48, 30, 24, 14), "image/png");
+      await emu.storage.putBytes(inputKey(tenant, "i-b"), await disc(56, 56, 24, 30, 16), "image/png");
+    }
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  /** Run `tenant`'s batch of `task` over both images (one shard each) and its single segment jobs. */
+  async function batchAndSingles(tenant: string, task: string) {
+    const batchId = `batch-${tenant}`;
+    await emu.storage.putJson(batchManifestKey(tenant, batchId), {
+      v: 1,
+      batchId,
+      jobId: batchId,
+      tenant,
+      task,
+      outputs: ["mask"],
+      source: { kind: "uploads" },
+      shards: planBatchShards(
+        images.map((id) => ({ id, name: id, fileName: `${id}.png` })),
+        1,
+      ),
+      createdAt: "2026-03-04T05:00:00.000Z",
+    } satisfies BatchManifest);
+    for (const shard of [0, 1]) {
+      const msg = { v: 1 as const, type: "batch-shard" as const, jobId: batchId, tenant, batchId, shard };
+      expect((await handleBatchShard(ctx, msg, delivery)).outcome).toBe("succeeded");
+    }
+    const out = [];
+    for (const id of images) {
+      const jobId = `seg-${tenant}-${id}`;
+      const message = { v: 1, type: "segment", jobId, tenant, task, uploadId: id, outputs: ["mask"] };
+      expect(await dispatch(ctx, JSON.stringify(message), delivery)).toMatchObject({ outcome: "succeeded" });
+      const status = (await emu.storage.getJson(jobStatusKey(tenant, jobId), JobStatusSchema))!;
+      out.push({
+        status,
+        single: await emu.storage.getBytes(status.resultKeys["mask.png"]),
+        batched: await emu.storage.getBytes(batchImageFileKey(tenant, batchId, id, "mask.png")),
+        outcome: await emu.storage.getJson(
+          batchOutcomeKey(tenant, batchId, "ok", id),
+          BatchImageOutcomeSchema,
+        ),
+      });
+    }
+    return out;
+  }
+
+  it("serves acme's own task with its promoted version: each image as acme's segment job has it", async () => {
+    for (const { status, single, batched, outcome } of await batchAndSingles("acme", "discs")) {
+      expect(status.policy).toEqual({ source: "tenant", task: "discs", version: "d1" });
+      expect(status.summary).toMatchObject({ policyVersion: "d1", clicks: 5 }); // 2 initial + 3 steps
+      expect(outcome?.error).toBeUndefined();
+      expect(batched).toBeDefined();
+      expect(Buffer.from(batched!).equals(Buffer.from(single!))).toBe(true);
+    }
+  }, 120_000);
+
+  it("leaves bolt's batch of the built-in task on the bundled policy, whatever acme promoted", async () => {
+    for (const { status, single, batched } of await batchAndSingles("bolt", "blur")) {
+      expect(status.policy).toEqual({ source: "bundled", task: "blur", version: "bundled:blur" });
+      expect(status.summary).toMatchObject({ policyVersion: "bundled:blur", clicks: 17 });
+      expect(Buffer.from(batched!).equals(Buffer.from(single!))).toBe(true);
+    }
+  }, 120_000);
 });

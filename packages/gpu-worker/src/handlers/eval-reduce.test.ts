@@ -3,6 +3,8 @@
  * counts and class, and the reduce pools them, so a voc evaluation's mIoU is the class-pooled one
  * `alignsam eval` and eval:all print, with the per-image mean beside it.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   datasetPrefix,
@@ -12,12 +14,15 @@ import {
   evaluationManifestKey,
   evaluationPerImageKey,
   evaluationSummaryKey,
+  JobStatusSchema,
+  jobStatusKey,
   PerImageMetricsSchema,
 } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "../context.ts";
 import { createCoreEngine } from "../engine-core.ts";
+import { promoteVersion, savePolicyVersion } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
 import { handleEvalReduce } from "./eval-reduce.ts";
 import { handleEvalShard } from "./eval-shard.ts";
@@ -147,4 +152,85 @@ describe("evaluation metrics through shards and reduce", () => {
     expect(c.tp + c.fn).toBe(grey.filter((v) => v === 255).length);
     expect(doc?.metrics.mIoU).toBeCloseTo(c.tp / (c.tp + c.fp + c.fn), 12);
   });
+});
+
+describe("an evaluation job's status names the policy that served it", () => {
+  let emu: TestEmulator;
+  let ctx: HandlerContext;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+    const policies = fileURLToPath(new URL("../../../../policies", import.meta.url));
+    ctx = {
+      storage: emu.storage,
+      engine: createCoreEngine({ bundledPolicyDir: policies }),
+      tasks: defaultTaskRegistry,
+      log: jsonLogger({}, () => {}),
+      enqueue: async () => {},
+      now: () => new Date(),
+    };
+    // acme promotes a version of blur (the shipped files, as a version of its own); bolt has none.
+    const files = new Map<string, Uint8Array>();
+    for (const name of ["card.json", "weights.json", "weights.bin"])
+      files.set(name, new Uint8Array(await readFile(join(policies, "blur", name))));
+    await savePolicyVersion(emu.storage, { tenant: "acme", task: "blur", version: "b1", files });
+    await promoteVersion(emu.storage, "acme", "blur", {
+      version: "b1",
+      promotedAt: "2026-03-04T05:00:00.000Z",
+      by: "promote",
+    });
+    const [w, h] = [48, 40];
+    const rgb = Buffer.alloc(w * h * 3);
+    const grey = Buffer.alloc(w * h);
+    for (let i = 0; i < w * h; i++) {
+      const inside = ((i % w) - 24) ** 2 + (Math.floor(i / w) - 20) ** 2 < 12 ** 2;
+      grey[i] = inside ? 255 : 0;
+      rgb.set(inside ? [240, 210, 30] : [40, 80, 120], i * 3);
+    }
+    const png = async (data: Buffer, channels: 1 | 3) =>
+      new Uint8Array(
+        await sharp(data, { raw: { width: w, height: h, channels } })
+          .png()
+          .toBuffer(),
+      );
+    for (const tenant of ["acme", "bolt"]) {
+      await emu.storage.putBytes(
+        `${datasetPrefix(tenant, "ds")}images/s.png`,
+        await png(rgb, 3),
+        "image/png",
+      );
+      await emu.storage.putBytes(
+        `${datasetPrefix(tenant, "ds")}masks/s.png`,
+        await png(grey, 1),
+        "image/png",
+      );
+    }
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  async function evaluate(tenant: string) {
+    const manifest = { ...manifestOf("e1", "blur", ["s"]), tenant };
+    await emu.storage.putJson(evaluationManifestKey(tenant, "e1"), manifest);
+    const base = { v: 1 as const, jobId: manifest.jobId, tenant, evalId: "e1" };
+    expect(await handleEvalShard(ctx, { ...base, type: "eval-shard", shard: 0 }, delivery)).toMatchObject({
+      outcome: "succeeded",
+    });
+    expect(await handleEvalReduce(ctx, { ...base, type: "eval-reduce" }, delivery)).toMatchObject({
+      outcome: "succeeded",
+    });
+    return (await emu.storage.getJson(jobStatusKey(tenant, manifest.jobId), JobStatusSchema))!;
+  }
+
+  it("names the tenant's promoted version, or the bundled policy for a tenant that promoted none", async () => {
+    expect(await evaluate("acme")).toMatchObject({
+      state: "succeeded",
+      policy: { source: "tenant", task: "blur", version: "b1" },
+    });
+    expect(await evaluate("bolt")).toMatchObject({
+      state: "succeeded",
+      policy: { source: "bundled", task: "blur", version: "bundled:blur" },
+    });
+  }, 120_000);
 });

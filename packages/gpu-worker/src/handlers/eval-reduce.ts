@@ -18,7 +18,7 @@ import {
 import type { Delivery, HandlerContext } from "../context.ts";
 import { type ImageResult, iouConventionFor, summarizeImages } from "../core.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
-import { resolvePolicy, resolveTenantTask } from "../policy-store.ts";
+import { resolvePolicy, resolveTenantTask, servedBy } from "../policy-store.ts";
 import { evaluationHtmlKey, renderEvaluationHtml } from "./eval-report-html.ts";
 import { evaluationJobRef, readManifest } from "./eval-shard.ts";
 import type { HandlerResult } from "./result.ts";
@@ -44,16 +44,10 @@ export async function handleEvalReduce(
     if (!doc) throw new Error(`per-image metrics of "${item.id}" missing in evaluation "${msg.evalId}"`);
     docs.push(doc);
   }
-  // Built-in tasks come from the registry; a customer's own task from its policy's card.
-  const task = ctx.tasks.has(manifest.task)
-    ? ctx.tasks.get(manifest.task)
-    : await resolveTenantTask(
-        ctx.storage,
-        ctx.tasks,
-        msg.tenant,
-        manifest.task,
-        await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant),
-      );
+  // The policy the shards followed (the named version, else the tenant's promoted one, else the
+  // bundled one), resolved as they resolved it: the gallery re-segments with it, the status names it.
+  const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
+  const task = await resolveTenantTask(ctx.storage, ctx.tasks, msg.tenant, manifest.task, policy);
   const ok = docs.filter((d) => !d.error);
   // Core's one aggregation, as `alignsam eval` and eval:all form their numbers.
   const { metrics } = summarizeImages(ok.map(imageResultOf), {
@@ -78,8 +72,6 @@ export async function handleEvalReduce(
   const htmlKey = evaluationHtmlKey(reportKey);
   let htmlWritten = false;
   try {
-    // The gallery re-segments its cases with the policy the shards followed.
-    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
     const html = await renderEvaluationHtml(ctx, {
       tenant: msg.tenant,
       manifest,
@@ -102,7 +94,7 @@ export async function handleEvalReduce(
   if (!status) return { outcome: "skipped" };
   const done = await succeedJob(
     ctx,
-    status,
+    { ...status, policy: servedBy(task.name, policy) },
     {
       "summary.json": summaryKey,
       "report.md": reportKey,
