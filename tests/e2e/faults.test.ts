@@ -13,7 +13,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jobPrefix, jobStatusKey, SEGMENT_OUTPUT_FILES, usagePrefix } from "@alignsam/core/light";
+import {
+  DEFAULT_SEGMENT_OUTPUTS,
+  jobPrefix,
+  jobStatusKey,
+  SEGMENT_OUTPUT_FILES,
+  usagePrefix,
+} from "@alignsam/core/light";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../infra/local/emulator.ts";
 import { ensureStackResources } from "../../infra/local/resources.ts";
@@ -180,8 +186,10 @@ describe("faults on the local stack", () => {
     expect(e2e.logs.some((l) => l.includes('"msg":"job error"') && l.includes(jobId))).toBe(true);
 
     const results = await c.list(`${jobPrefix("public", jobId)}results/`);
-    expect(results.map((k) => k.split("/").pop()).sort()).toEqual(Object.values(SEGMENT_OUTPUT_FILES).sort());
-    expect(Object.keys(status.resultKeys ?? {}).sort()).toEqual(Object.values(SEGMENT_OUTPUT_FILES).sort());
+    // The default outputs (polygons is opt-in).
+    const files = DEFAULT_SEGMENT_OUTPUTS.map((o) => SEGMENT_OUTPUT_FILES[o]).sort();
+    expect(results.map((k) => k.split("/").pop()).sort()).toEqual(files);
+    expect(Object.keys(status.resultKeys ?? {}).sort()).toEqual(files);
     const usage = (await c.list(usagePrefix("public"))).filter((k) => k.includes(`/${jobId}/`));
     expect(usage).toHaveLength(1);
   });

@@ -48,7 +48,7 @@ describe("evaluations", () => {
 
   it("pairs images with masks, writes the manifest and fans out one message per shard", async () => {
     const prefix = await seedDataset("shadow-val");
-    await put("policies/shadow/v3/card.json", "{}"); // a named version must exist
+    await put("tenants/public/policies/shadow/v3/card.json", "{}"); // a named version must exist
     const res = await post({
       dataset: `s3://${stack.config.bucket}/${prefix}`,
       task: "shadow",

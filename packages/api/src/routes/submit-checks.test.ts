@@ -60,8 +60,8 @@ describe("checks made before a job is accepted", () => {
   }
 
   it("refuses a policy version the task does not have, listing those it has", async () => {
-    await put("policies/shadow/v1/card.json");
-    await put("policies/shadow/v2/card.json");
+    await put("tenants/public/policies/shadow/v1/card.json");
+    await put("tenants/public/policies/shadow/v2/card.json");
     const before = await stack.allKeys();
     const err = await refused(
       await segmentForm({ task: "shadow", policyVersion: "v9" }),
