@@ -4,8 +4,6 @@ import {
   fromModelCoords,
   letterboxForSam,
   letterboxGeometry,
-  postprocessMasks,
-  resizeBilinear,
   SAM_PIXEL_MEAN,
   SAM_PIXEL_STD,
   samResizeShape,
@@ -109,50 +107,5 @@ describe("point coordinates", () => {
         },
       ),
     );
-  });
-});
-
-describe("resizeBilinear", () => {
-  it("matches F.interpolate(bilinear, align_corners=False) on a 2x2 -> 4x4 upsample", () => {
-    const out = resizeBilinear(new Float32Array([1, 2, 3, 4]), 2, 2, 4, 4);
-    expect(Array.from(out)).toEqual([
-      1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4,
-    ]);
-  });
-
-  it("computes a top-left crop of a larger resize exactly", () => {
-    const src = new Float32Array(64).map((_, i) => Math.sin(i));
-    const full = resizeBilinear(src, 8, 8, 40, 40);
-    const crop = resizeBilinear(src, 8, 8, 13, 29, { fullH: 40, fullW: 40 });
-    for (let y = 0; y < 13; y++) for (let x = 0; x < 29; x++) expect(crop[y * 29 + x]).toBe(full[y * 40 + x]);
-  });
-});
-
-describe("postprocessMasks", () => {
-  it("maps low-res logits back through the letterbox: the padding never reaches the original image", () => {
-    // 400 x 100 image -> 1024 x 256 resized -> the top 64 of 256 low-res rows hold the image.
-    const g = letterboxGeometry(400, 100);
-    const low = new Float32Array(256 * 256).fill(-1);
-    for (let y = 0; y < 256; y++) for (let x = 0; x < 128; x++) low[y * 256 + x] = 1; // left half, incl. padding rows
-    const mask = postprocessMasks(low, 256, g);
-    expect([mask.width, mask.height]).toEqual([400, 100]);
-    let fg = 0;
-    let wrong = 0;
-    for (let y = 0; y < 100; y++) {
-      for (let x = 0; x < 400; x++) {
-        const v = mask.data[y * 400 + x];
-        fg += v;
-        if ((x < 195 && v !== 1) || (x > 205 && v !== 0)) wrong++;
-      }
-    }
-    expect(wrong).toBe(0);
-    expect(fg).toBeGreaterThan(195 * 100);
-    expect(fg).toBeLessThan(205 * 100);
-  });
-
-  it("thresholds strictly above 0 (SAM's mask_threshold)", () => {
-    const g = letterboxGeometry(256, 256, 256);
-    const mask = postprocessMasks(new Float32Array(256 * 256), 256, g);
-    expect(mask.data.every((v) => v === 0)).toBe(true);
   });
 });

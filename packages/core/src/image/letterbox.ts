@@ -110,82 +110,6 @@ export function fromModelCoords(points: readonly Point[], g: LetterboxGeometry):
   return points.map((p) => ({ x: p.x * sx, y: p.y * sy }));
 }
 
-/** Source index and weight table for one axis of a PyTorch bilinear resize (align_corners=false). */
-function axisTable(inSize: number, outSize: number) {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const w1 = new Float32Array(outSize);
-  const ratio = inSize / outSize;
-  for (let o = 0; o < outSize; o++) {
-    const src = Math.max((o + 0.5) * ratio - 0.5, 0);
-    const lo = Math.min(Math.floor(src), inSize - 1);
-    i0[o] = lo;
-    i1[o] = Math.min(lo + 1, inSize - 1);
-    w1[o] = src - lo;
-  }
-  return { i0, i1, w1 };
-}
-
-export interface ResizeRegion {
-  /** Keep only the top-left outH x outW of the full (fullH x fullW) resize; the crop is exact. */
-  fullH: number;
-  fullW: number;
-}
-
-// Not resize.ts's resizeFloatBilinear: computes only a crop (`region`); float32 weights (1 ulp apart).
-/**
- * Bilinear resize of a single-channel float map with F.interpolate(mode="bilinear",
- * align_corners=False) semantics (no antialias), the op SAM's mask post-processing uses. With
- * `region`, computes only the top-left outH x outW corner of a fullH x fullW resize, which is how
- * the reference crops the padding away without materialising the full frame.
- */
-export function resizeBilinear(
-  src: Float32Array,
-  inH: number,
-  inW: number,
-  outH: number,
-  outW: number,
-  region?: ResizeRegion,
-): Float32Array {
-  const ty = axisTable(inH, region?.fullH ?? outH);
-  const tx = axisTable(inW, region?.fullW ?? outW);
-  const out = new Float32Array(outH * outW);
-  for (let y = 0; y < outH; y++) {
-    const r0 = ty.i0[y] * inW;
-    const r1 = ty.i1[y] * inW;
-    const wy = ty.w1[y];
-    for (let x = 0; x < outW; x++) {
-      const a = tx.i0[x];
-      const b = tx.i1[x];
-      const wx = tx.w1[x];
-      const top = src[r0 + a] + (src[r0 + b] - src[r0 + a]) * wx;
-      const bottom = src[r1 + a] + (src[r1 + b] - src[r1 + a]) * wx;
-      out[y * outW + x] = top + (bottom - top) * wy;
-    }
-  }
-  return out;
-}
-
-/**
- * Low-res SAM logits (lowResSize^2) -> logits at the original image size: upsample to S x S, crop
- * the resized (unpadded) part, resize to the original size (SamOnnxModel.mask_postprocessing).
- */
-export function upscaleLowResLogits(
-  lowRes: Float32Array,
-  lowResSize: number,
-  g: LetterboxGeometry,
-): Float32Array {
-  if (lowRes.length !== lowResSize * lowResSize) {
-    throw new RangeError(`low-res logits have ${lowRes.length} values, expected ${lowResSize}x${lowResSize}`);
-  }
-  const cropped = resizeBilinear(lowRes, lowResSize, lowResSize, g.resizedH, g.resizedW, {
-    fullH: g.size,
-    fullW: g.size,
-  });
-  if (g.resizedH === g.origH && g.resizedW === g.origW) return cropped;
-  return resizeBilinear(cropped, g.resizedH, g.resizedW, g.origH, g.origW);
-}
-
 /** Logits -> binary mask (SAM's mask_threshold is 0.0: strictly greater is foreground). */
 export function thresholdLogits(
   logits: Float32Array,
@@ -196,14 +120,4 @@ export function thresholdLogits(
   const data = new Uint8Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = logits[i] > threshold ? 1 : 0;
   return { width, height, data };
-}
-
-/** Low-res logits -> binary mask at the original image size, for decoders that do not do it in-graph. */
-export function postprocessMasks(
-  lowRes: Float32Array,
-  lowResSize: number,
-  g: LetterboxGeometry,
-  threshold = 0,
-): BinaryMask {
-  return thresholdLogits(upscaleLowResLogits(lowRes, lowResSize, g), g.origW, g.origH, threshold);
 }
