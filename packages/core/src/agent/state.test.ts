@@ -138,8 +138,11 @@ describe("agent state, fast paths", () => {
       const cw = Math.max(1, Math.round(region.fx * w));
       const k = stateChannels(c);
       const state = buildState(f, mask);
-      const product = referencePool(f.normalized, c, h, w, 4, ch, cw, mask);
-      const plain = referencePool(f.normalized, c, h, w, 4, ch, cw);
+      // Identity stats: E' is the embedding itself, held position-major.
+      for (let p = 0; p < h * w; p++)
+        for (let k = 0; k < c; k++) expect(f.normalizedHwc[p * c + k]).toBe(data[k * h * w + p]);
+      const product = referencePool(data, c, h, w, 4, ch, cw, mask);
+      const plain = referencePool(data, c, h, w, 4, ch, cw);
       const m = referencePool(mask, 1, h, w, 4, ch, cw);
       for (let p = 0; p < 16; p++) {
         expect(state.subarray(p * k, p * k + c)).toEqual(product.subarray(p * c, (p + 1) * c));

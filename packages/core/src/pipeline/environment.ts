@@ -289,20 +289,31 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
   const stepMasks: Float32Array[] = [];
   // Only the logits a click changed get a new sigmoid (bit-identical M).
   const sigmoids: SigmoidCache = {};
-  /** M at the frame resolution and the state s_t after a decode. */
-  const advance = (res: DecodeResult): { mask: Float32Array; state: Float32Array } => {
-    const best = bestCandidate(res);
-    const logits = res.lowResLogits[best];
-    if (o.keepStepMasks) stepMasks.push(logits);
-    return timed("stateMs", () => {
-      const { height: h, width: w } = img.features;
-      const mask = maskFromLowRes(logits, res.lowResSize, h, w, sigmoids);
-      if (iouGain) currentIou = binaryIou(res.masks[best].data, img.groundTruth!.data);
-      return { mask, state: buildState(img.features, mask) };
-    });
-  };
   let current = await decode();
-  let { mask, state } = advance(current);
+  /**
+   * M at the frame resolution and s_t for `current`, built when a step first needs them: an
+   * inference episode never reads its last decode's (training does, to bootstrap the value).
+   */
+  let view: { mask: Float32Array; state: Float32Array } | undefined;
+  const see = () =>
+    (view ??= timed("stateMs", () => {
+      const { height: h, width: w } = img.features;
+      const logits = current.lowResLogits[bestCandidate(current)];
+      const mask = maskFromLowRes(logits, current.lowResSize, h, w, sigmoids);
+      return { mask, state: buildState(img.features, mask) };
+    }));
+  /** What a decode records at once: its logits (keepStepMasks) and, for the reward, its IoU. */
+  const record = (res: DecodeResult) => {
+    view = undefined;
+    const best = bestCandidate(res);
+    if (o.keepStepMasks) stepMasks.push(res.lowResLogits[best]);
+    if (iouGain) {
+      timed("stateMs", () => {
+        currentIou = binaryIou(res.masks[best].data, img.groundTruth!.data);
+      });
+    }
+  };
+  record(current);
 
   const { width, height } = img.image;
   // Cells holding an initial prompt count as clicked: clicking them again adds little.
@@ -313,10 +324,12 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
     ? (yr ?? new Float32Array(img.features.height * img.features.width).fill(0.5))
     : undefined;
   const pooledYr = yrSeen ? timed("stateMs", () => poolMap(img.features, yrSeen)) : undefined;
-  const observe = () =>
-    timed("stateMs", () =>
+  const observe = () => {
+    const { mask, state } = see();
+    return timed("stateMs", () =>
       yrSeen && pooledYr ? agentObservation(img, state, yrSeen, pooledYr, mask) : state,
     );
+  };
   let rewardSum = 0;
   let actions = 0;
   for (let t = 1; t <= o.steps && clicked.length < n; t++) {
@@ -328,7 +341,7 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
     let label: PointLabel = 1;
     let score = 1;
     if (yr) {
-      const p = placeInCell(frame.cell(o.grid, action), yr, mask);
+      const p = placeInCell(frame.cell(o.grid, action), yr, see().mask);
       point = frame.point(p);
       score = yr[p];
       label = score > 0.5 ? 1 : 0;
@@ -339,15 +352,18 @@ export async function runEpisode(img: PreparedImage, deps: Deps, o: EpisodeOptio
     actions++;
     const previous = current.lowResLogits[bestCandidate(current)];
     current = await decode(o.useMaskInput ? previous : undefined);
-    ({ mask, state } = advance(current));
+    record(current);
     // The trajectory keeps the click reward (written before the decode); PPO gets this one.
     if (iouGain) reward = iouGainReward(iouBefore, currentIou);
     if (o.mode === "train")
       transitions.push({ state: input, available, action, reward: reward ?? 0, logProb, value });
     rewardSum += reward ?? 0;
   }
-  const bootstrap =
-    o.mode === "train" && o.ablation !== "no-rl" ? timed("agentMs", () => deps.net.value(observe())) : 0;
+  let bootstrap = 0;
+  if (o.mode === "train" && o.ablation !== "no-rl") {
+    const last = observe();
+    bootstrap = timed("agentMs", () => deps.net.value(last));
+  }
   return {
     trajectory,
     transitions,

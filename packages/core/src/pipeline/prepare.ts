@@ -14,7 +14,7 @@ import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
 import type { Embedding, PromptableSegmenter, VisionLanguagePrior } from "../models/ports.ts";
 import { maskToFrame } from "../srm/loss.ts";
-import { type SrmInput, toHwc } from "../srm/srm.ts";
+import type { SrmInput } from "../srm/srm.ts";
 import type { Branch, TaskDefinition } from "../tasks/registry.ts";
 import { inferContentRegion } from "./frame.ts";
 
@@ -91,7 +91,7 @@ export async function prepareImage(args: {
     region = inferContentRegion(probe, image.width, image.height);
   }
   const features = prepareImageFeatures(embedding, args.stats, r, region);
-  const { height: h, width: w, channels: c } = embedding;
+  const { height: h, width: w } = embedding;
   let prior: Float32Array | undefined;
   if (args.branch === "explicit") {
     if (args.prior === undefined) requirePrior(args.branch, args.prior, "?");
@@ -113,7 +113,7 @@ export async function prepareImage(args: {
     }
   }
   const srmInput: SrmInput = {
-    features: toHwc(features.normalized, c, h, w),
+    features: features.normalizedHwc,
     ...(prior ? { prior } : {}),
   };
   return {
