@@ -11,7 +11,7 @@ import {
   createClassicSegmenter,
   createThreadedClassicSegmenter,
 } from "../packages/core/src/models/classic/index.ts";
-import { createCoreEngine } from "../packages/gpu-worker/src/engine-core.ts";
+import { createCoreEngine } from "../packages/gpu-worker/src/core-engine.ts";
 
 /** How the engine runs the segmenter: the old path, turns only, turns plus a thread for encode. */
 export const EVENT_LOOP_MODES = ["in-process", "turns", "turns+encode-thread"] as const;

@@ -4,11 +4,11 @@
  * p90 over repeated runs; nothing is computed here that was not measured in the same run.
  */
 
-import type { ClassicComparison } from "../packages/core/bench/classic-compare.ts";
-import type { MicroRow } from "../packages/core/bench/micro-compare.ts";
-import type { ImageStages } from "../packages/core/bench/per-image.ts";
-import { median, type Spread, spread } from "../packages/core/bench/stats.ts";
-import type { TrainBreakdown } from "../packages/core/bench/train-breakdown.ts";
+import type { ClassicComparison } from "./core/classic-compare.ts";
+import type { MicroRow } from "./core/micro-compare.ts";
+import type { ImageStages } from "./core/per-image.ts";
+import { median, type Spread, spread } from "./core/stats.ts";
+import type { TrainBreakdown } from "./core/train-breakdown.ts";
 import type { EventLoopResult } from "./event-loop.ts";
 import type { LoadBenchResult } from "./load-render.ts";
 import type { PaperTrainingRun } from "./paper-training.ts";
@@ -74,7 +74,7 @@ function classic(s: Extract<Section, { kind: "classic" }>): string[] {
     "",
     `Same ${s.images.length} images (${s.images.join(", ")}), ${r.decodes} prompts of 1 to 16 clicks, both`,
     "paths interleaved in one process. *Before* is the baseline copy of the classic encoder/decoder",
-    "(commit 6c2edd3, read from git by `packages/core/bench/baseline.ts`); *after* is `src/models/classic`. A decode",
+    "(commit 6c2edd3, read from git by `bench/core/baseline.ts`); *after* is `src/models/classic`. A decode",
     "is timed as the environment uses it: decode, then read the best candidate's low-res logits.",
     "",
     "| call | clock | before ms median (min–p90) | after ms median (min–p90) | speed-up (medians) |",
@@ -110,9 +110,11 @@ function stages(s: Extract<Section, { kind: "stages" }>): string[] {
     ["SRM forward passes", col((r) => r.srm)],
     ["rest of the pipeline (state, frame, probability map)", col((r) => r.pipelineOther)],
     ["of which state building (s_t, agent observation)", col((r) => r.state)],
-    ["mask PNG", col((r) => r.maskPng)],
-    ["probability PNG", col((r) => r.probabilityPng)],
-    ["RLE (+ JSON)", col((r) => r.rle)],
+    ["full-size mask (painted on first read)", col((r) => r.fullMask)],
+    ["result encoding, concurrently (as the worker runs it)", col((r) => r.outputs)],
+    ["of which mask PNG", col((r) => r.maskPng)],
+    ["of which probability PNG", col((r) => r.probabilityPng)],
+    ["of which RLE (+ JSON)", col((r) => r.rle)],
     ["**wall, whole image**", col((r) => r.wall)],
     ["CPU, whole image (all threads)", col((r) => r.cpu)],
     ["**model floor: encode + (T+1) decodes**", col((r) => r.model)],
@@ -272,7 +274,7 @@ function microRows(s: Extract<Section, { kind: "micro" }>): string[] {
   return [
     "## Smaller changes: before and after",
     "",
-    "Each row measured in this run on the same inputs (`packages/core/bench/micro-compare.ts`): the",
+    "Each row measured in this run on the same inputs (`bench/core/micro-compare.ts`): the",
     "output probability map (sigmoid once per low-res cell, `pipeline/frame.ts`; before = the",
     "baseline commit's `pipeline/frame.ts`, read from git), and the ONNX SAM adapter's lazy masks",
     "(before = a decode whose every candidate mask is read, the work the eager adapter did on every",

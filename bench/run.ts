@@ -20,13 +20,6 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { compareClassic } from "../packages/core/bench/classic-compare.ts";
-import {
-  compareLazyMasks,
-  compareProbabilityMap,
-  type MicroRow,
-} from "../packages/core/bench/micro-compare.ts";
-import { type ImageStages, timeImage } from "../packages/core/bench/per-image.ts";
 import {
   type DatasetPair,
   loadDataset,
@@ -49,6 +42,9 @@ import { defaultTaskRegistry } from "../packages/core/src/tasks/registry.ts";
 import { writeSamFixture } from "../packages/core/src/testing/sam-fixtures.ts";
 import { writeRealisticSam } from "../packages/core/src/testing/sam-realistic.ts";
 import { initTf } from "../packages/core/src/tf/backend.ts";
+import { compareClassic } from "./core/classic-compare.ts";
+import { compareLazyMasks, compareProbabilityMap, type MicroRow } from "./core/micro-compare.ts";
+import { type ImageStages, timeImage } from "./core/per-image.ts";
 import { EVENT_LOOP_MODES, measureEventLoop } from "./event-loop.ts";
 import { readPaperTrainingRun } from "./paper-training.ts";
 import { renderReport, type Section } from "./render.ts";
@@ -338,7 +334,7 @@ if (only.has("event-loop")) {
 if (only.has("training")) {
   if (images.length === 0) sections.push(skipNoData("Training time"));
   else {
-    const script = join(ROOT, "packages/core/bench/train-breakdown.ts");
+    const script = join(ROOT, "bench/core/train-breakdown.ts");
     const base = [
       "--task",
       "blur",
@@ -373,7 +369,7 @@ if (only.has("training")) {
     sections.push({
       kind: "training",
       command,
-      scriptCommand: `ALIGNSAM_TF_BACKEND=<backend> npm exec -- node packages/core/bench/train-breakdown.ts ${base.join(" ")} [--baseline]`,
+      scriptCommand: `ALIGNSAM_TF_BACKEND=<backend> npm exec -- node bench/core/train-breakdown.ts ${base.join(" ")} [--baseline]`,
       runs: runs as never,
       // The end-to-end run at the paper's settings, recorded by bench/paper-training.ts.
       paperRun: await readPaperTrainingRun(),

@@ -15,7 +15,6 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { type ImageStages, timeImage } from "../packages/core/bench/per-image.ts";
 import {
   loadDataset,
   loadPair,
@@ -37,6 +36,7 @@ import {
   writeSamGraphsPackage,
 } from "../packages/core/src/testing/sam-graphs.ts";
 import { initTf } from "../packages/core/src/tf/backend.ts";
+import { type ImageStages, timeImage } from "./core/per-image.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const { values: args } = parseArgs({

@@ -2,7 +2,7 @@
  * Scheduled Lambda (storage.ts's `InputJanitor` cron): deletes uploaded inputs older than
  * ALIGNSAM_INPUT_TTL_SECONDS from ALIGNSAM_BUCKET, the AWS side of ../input-expiry.ts.
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "@alignsam/core/storage";
 import { z } from "zod";
 import { expireInputs, INPUT_TTL_SECONDS_DEFAULT } from "../input-expiry.ts";
 
@@ -13,7 +13,7 @@ const EnvSchema = z.object({
 
 export async function handler(): Promise<{ deleted: number }> {
   const env = EnvSchema.parse(process.env);
-  const s3 = new S3Client({});
+  const s3 = createS3Client();
   try {
     const { deleted } = await expireInputs(s3, env.ALIGNSAM_BUCKET, {
       ttlSeconds: env.ALIGNSAM_INPUT_TTL_SECONDS,

@@ -19,7 +19,8 @@ import { createConnection, createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "@alignsam/core/storage";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { INPUT_TTL_SECONDS_DEFAULT } from "../input-expiry.ts";
 import { crashTracker, describeExit, type RestartPolicy } from "./crash-policy.ts";
@@ -185,7 +186,7 @@ function nodeBinary(): string {
 export function emulatorClients(at: { region: string; endpoint: string }): { s3: S3Client; sqs: SQSClient } {
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   return {
-    s3: new S3Client({ region: at.region, endpoint: at.endpoint, credentials, forcePathStyle: true }),
+    s3: createS3Client({ region: at.region, endpoint: at.endpoint, credentials }),
     sqs: new SQSClient({ region: at.region, endpoint: at.endpoint, credentials }),
   };
 }

@@ -5,10 +5,10 @@
  */
 import { datasetPrefix, signedHeaders } from "@alignsam/core/light";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_ANONYMOUS_TENANT, type LocalStack } from "../../infra/local/stack.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_ANONYMOUS_TENANT } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
-import { type E2eStack, postSegmentForm, putSceneDataset, startE2eStack, waitFor } from "./harness.ts";
+import { postSegmentForm, putDocsDiscs, useE2eStack, waitFor } from "./harness.ts";
 
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
 const DATASET_SIZE = 5;
@@ -23,41 +23,27 @@ interface JobView {
 }
 
 describe("API + worker on the local stack", () => {
-  let e2e: E2eStack;
-  let stack: LocalStack;
-
-  beforeAll(async () => {
-    e2e = await startE2eStack({
-      api: true,
-      workers: 1,
-      apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "3" },
-      workerEnv: {
-        ALIGNSAM_WAIT_TIME_SECONDS: "1",
-        ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "30",
-        ALIGNSAM_HEARTBEAT_SECONDS: "5",
-      },
-    });
-    stack = e2e.stack;
-    await putSceneDataset(
-      e2e.c,
-      "discs",
-      "d",
-      DATASET_SIZE,
-      (i) => ({
-        seed: i + 3,
-        cx: 0.35 + 0.08 * i,
-        cy: 0.45,
-        r: 0.22 + 0.02 * i,
-      }),
-      LOCAL_ANONYMOUS_TENANT,
-    );
+  const e2e = useE2eStack({
+    api: true,
+    workers: 1,
+    apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "3" },
+    workerEnv: {
+      ALIGNSAM_WAIT_TIME_SECONDS: "1",
+      ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "30",
+      ALIGNSAM_HEARTBEAT_SECONDS: "5",
+    },
   });
 
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  beforeAll(() =>
+    putDocsDiscs(e2e.c, DATASET_SIZE, (i) => ({
+      seed: i + 3,
+      cx: 0.35 + 0.08 * i,
+      cy: 0.45,
+      r: 0.22 + 0.02 * i,
+    })),
+  );
 
-  const api = (path: string, init?: RequestInit) => fetch(`${stack.apiUrl}${path}`, init);
+  const api = (path: string, init?: RequestInit) => fetch(`${e2e.stack.apiUrl}${path}`, init);
   const waitForJob = (jobId: string, timeoutMs = 45_000) =>
     waitFor(
       `job ${jobId} to finish`,
@@ -89,7 +75,7 @@ describe("API + worker on the local stack", () => {
     expect(trained.summary?.reason).toMatch(/at least 20/);
 
     const { image } = await sceneFixture({ seed: 42 });
-    const posted = await postSegmentForm(stack.apiUrl!, image, {
+    const posted = await postSegmentForm(e2e.stack.apiUrl!, image, {
       task: "saliency",
       policyVersion: trainJob.jobId,
     });

@@ -9,9 +9,8 @@ import {
   evaluationPrefix,
   ShardDoneSchema,
 } from "@alignsam/core/light";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../infra/local/stack.ts";
-import { type Clients, type E2eStack, putSceneDataset, startE2eStack, trainThroughQueue } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { putSceneDataset, trainThroughQueue, useE2eStack } from "./harness.ts";
 
 const IMAGES = 22;
 const SHARD_SIZE = 4;
@@ -24,29 +23,25 @@ interface Observation {
 }
 
 describe("evaluation fan-out over worker processes", () => {
-  let e2e: E2eStack;
-  let stack: LocalStack;
-  let c: Clients;
+  const e2e = useE2eStack({
+    api: true,
+    workers: 2,
+    apiEnv: { ALIGNSAM_EVALUATION_SHARD_SIZE: String(SHARD_SIZE) },
+    // Anonymous requests act as "public", the tenant of the train job queued directly below.
+    anonymousTenant: "public",
+    // Each shard's first delivery holds its worker a moment, so the other worker takes the next
+    // shard and the shards finish one by one rather than all at once.
+    workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1", ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS: "700" },
+  });
 
   beforeAll(async () => {
-    e2e = await startE2eStack({
-      api: true,
-      workers: 2,
-      apiEnv: { ALIGNSAM_EVALUATION_SHARD_SIZE: String(SHARD_SIZE) },
-      // Anonymous requests act as "public", the tenant of the train job queued directly below.
-      anonymousTenant: "public",
-      // Each shard's first delivery holds its worker a moment, so the other worker takes the next
-      // shard and the shards finish one by one rather than all at once.
-      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1", ALIGNSAM_FAULT_HOLD_FIRST_ATTEMPT_MS: "700" },
-    });
-    ({ stack, c } = e2e);
-    await putSceneDataset(c, "many", "m", IMAGES, (i) => ({
+    await putSceneDataset(e2e.c, "many", "m", IMAGES, (i) => ({
       seed: i + 101,
       cx: 0.3 + 0.02 * i,
       cy: 0.35 + 0.013 * i,
       r: 0.18 + 0.006 * i,
     }));
-    const trained = await trainThroughQueue(c, {
+    const trained = await trainThroughQueue(e2e.c, {
       jobId: "fanout-train",
       datasetId: "many",
       heldOutFraction: 0.8,
@@ -55,12 +50,8 @@ describe("evaluation fan-out over worker processes", () => {
     expect(trained.error).toBeUndefined();
   });
 
-  afterAll(async () => {
-    await e2e?.stop();
-  });
-
   const api = async (path: string, init?: RequestInit) => {
-    const res = await fetch(`${stack.apiUrl}${path}`, init);
+    const res = await fetch(`${e2e.stack.apiUrl}${path}`, init);
     expect(res.status).toBeLessThan(300);
     return res.json() as Promise<Record<string, unknown>>;
   };
@@ -102,21 +93,21 @@ describe("evaluation fan-out over worker processes", () => {
     }
 
     const prefix = evaluationPrefix("public", accepted.evaluationId);
-    const markers = (await c.list(`${prefix}shards/`)).filter((k) => k.endsWith("/done.json"));
+    const markers = (await e2e.c.list(`${prefix}shards/`)).filter((k) => k.endsWith("/done.json"));
     expect(markers).toHaveLength(SHARDS);
-    const done = await Promise.all(markers.map(async (k) => ShardDoneSchema.parse(await c.getJson(k))));
+    const done = await Promise.all(markers.map(async (k) => ShardDoneSchema.parse(await e2e.c.getJson(k))));
     const workers = new Set(done.map((d) => d.worker));
     expect([...workers].sort()).toEqual(["worker-1", "worker-2"]);
     expect(done.reduce((n, d) => n + d.images, 0)).toBe(IMAGES);
 
     // One summary and one report, over every image, none failed.
-    const objects = await c.list(prefix);
+    const objects = await e2e.c.list(prefix);
     expect(objects.filter((k) => k.endsWith("/report.md"))).toEqual([`${prefix}report.md`]);
     expect(objects.filter((k) => k.endsWith("/summary.json"))).toEqual([`${prefix}summary.json`]);
     expect(objects.filter((k) => k.includes("/per-image/"))).toHaveLength(IMAGES);
-    const summary = EvaluationSummarySchema.parse(await c.getJson(`${prefix}summary.json`));
+    const summary = EvaluationSummarySchema.parse(await e2e.c.getJson(`${prefix}summary.json`));
     expect(summary).toMatchObject({ images: IMAGES, failed: 0 });
-    const report = await c.getText(`${prefix}report.md`);
+    const report = await e2e.c.getText(`${prefix}report.md`);
     expect(report).toContain(`${IMAGES} images scored, 0 failed`);
     // The self-contained HTML report beside it, linked from GET /v1/evaluations/{id}.
     expect(objects.filter((k) => k.endsWith("/report.html"))).toEqual([`${prefix}report.html`]);

@@ -5,17 +5,23 @@
 import { createServer, type Server } from "node:http";
 import {
   datasetPrefix,
+  type EvaluationManifest,
+  evaluationManifestKey,
   type JobStatus,
   JobStatusSchema,
   jobStatusKey,
+  planShards,
+  queuedStatus,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifySignature,
 } from "@alignsam/core/light";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll } from "vitest";
 import {
   emulatorClients,
+  LOCAL_ANONYMOUS_TENANT,
   type LocalStack,
   type LocalStackOptions,
   startLocalStack,
@@ -118,6 +124,41 @@ export async function startE2eStack(
 }
 
 /**
+ * Register the hooks that start the local stack for the enclosing `describe` (before its own
+ * `beforeAll`s, so call it first) and stop it after; the returned stack reads the running one.
+ *
+ * @example
+ * describe("batches", () => {
+ *   const e2e = useE2eStack({ api: true, workers: 1 });
+ *   it("...", async () => expect((await fetch(`${e2e.stack.apiUrl}/healthz`)).ok).toBe(true));
+ * });
+ */
+export function useE2eStack(options: Parameters<typeof startE2eStack>[0]): E2eStack {
+  let running: E2eStack | undefined;
+  const started = () => {
+    if (!running)
+      throw new Error("useE2eStack: the stack starts in beforeAll; read it inside a test or hook");
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startE2eStack(options);
+  });
+  afterAll(() => running?.stop());
+  return {
+    get stack() {
+      return started().stack;
+    },
+    get c() {
+      return started().c;
+    },
+    get logs() {
+      return started().logs;
+    },
+    stop: () => started().stop(),
+  };
+}
+
+/**
  * Upload `count` generated scenes as a labelled dataset (`images/<stem><i>.png`, `masks/...`) under
  * a tenant (default: public, the tenant of queue messages that name none), the layout training and
  * evaluation jobs read.
@@ -138,6 +179,18 @@ export async function putSceneDataset(
   }
 }
 
+/**
+ * The labelled set docs/service.md has the reader upload before retraining (`datasets/discs/`, in
+ * the tenant of the page's key-less requests: the local stack's anonymous tenant).
+ */
+export function putDocsDiscs(
+  c: Clients,
+  count: number,
+  sceneFor: (i: number) => SceneOptions,
+): Promise<void> {
+  return putSceneDataset(c, "discs", "d", count, sceneFor, LOCAL_ANONYMOUS_TENANT);
+}
+
 export interface TrainJob {
   jobId: string;
   datasetId: string;
@@ -151,6 +204,54 @@ export interface TrainJob {
 export async function trainThroughQueue(c: Clients, job: TrainJob, timeoutMs = 90_000): Promise<JobStatus> {
   await c.send({ v: 1, type: "train", task: "saliency", ...job });
   return waitForState(c, jobStatusKey("public", job.jobId), ["succeeded", "failed"], timeoutMs);
+}
+
+export interface EvalJob {
+  evalId: string;
+  jobId: string;
+  datasetId: string;
+  /** Pairs `d0.png` .. `d<images-1>.png` (as putSceneDataset uploads them with stem "d"). */
+  images: number;
+  shardSize: number;
+  policyVersion?: string;
+  callbackUrl?: string;
+}
+
+/**
+ * Queue a public saliency evaluation directly (no API), as the API would: its manifest, a queued
+ * status, then one eval-shard message per shard. Returns the manifest and the status key to poll.
+ */
+export async function evaluateThroughQueue(
+  c: Clients,
+  job: EvalJob,
+): Promise<{ manifest: EvaluationManifest; statusKey: string }> {
+  const items = Array.from({ length: job.images }, (_, i) => ({
+    id: `d${i}`,
+    image: `d${i}.png`,
+    mask: `d${i}.png`,
+  }));
+  const manifest: EvaluationManifest = {
+    v: 1,
+    evalId: job.evalId,
+    jobId: job.jobId,
+    tenant: "public",
+    task: "saliency",
+    datasetId: job.datasetId,
+    policyVersion: job.policyVersion,
+    shards: planShards(items, job.shardSize),
+    createdAt: new Date().toISOString(),
+    callbackUrl: job.callbackUrl,
+  };
+  await c.put(evaluationManifestKey("public", job.evalId), JSON.stringify(manifest));
+  const statusKey = jobStatusKey("public", job.jobId);
+  await c.put(
+    statusKey,
+    JSON.stringify(queuedStatus({ jobId: job.jobId, kind: "evaluation", total: job.images })),
+  );
+  for (const shard of manifest.shards) {
+    await c.send({ v: 1, type: "eval-shard", jobId: job.jobId, evalId: job.evalId, shard: shard.index });
+  }
+  return { manifest, statusKey };
 }
 
 /** POST an image (PNG) and form fields to /v1/segment, as a browser form upload would. */

@@ -15,7 +15,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ANONYMOUS_TENANT, REPO_ROOT } from "../../infra/local/stack.ts";
 import { sceneFixture } from "./fixtures.ts";
-import { type E2eStack, putSceneDataset, startE2eStack } from "./harness.ts";
+import { putDocsDiscs, useE2eStack } from "./harness.ts";
 
 const DOC = resolve(REPO_ROOT, "docs/service.md");
 const README = resolve(REPO_ROOT, "README.md");
@@ -59,32 +59,27 @@ function runBash(script: string, cwd: string, env: Record<string, string>) {
 describe.skipIf(missingTools.length > 0)(
   `docs/service.md and README examples on the local stack${missingTools.length ? ` (skipped: ${missingTools.join(", ")} not installed)` : ""}`,
   () => {
-    let e2e: E2eStack;
+    const e2e = useE2eStack({
+      api: true,
+      workers: 1,
+      apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "2" },
+      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
+    });
     let cwd: string;
 
     beforeAll(async () => {
-      e2e = await startE2eStack({
-        api: true,
-        workers: 1,
-        apiEnv: { ALIGNSAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ALIGNSAM_EVALUATION_SHARD_SIZE: "2" },
-        workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
-      });
       // The labelled set the page tells the reader to upload (with the AWS CLI) before retraining.
-      // In the tenant of the page's key-less requests (the local stack's anonymous tenant).
-      await putSceneDataset(
-        e2e.c,
-        "discs",
-        "d",
-        DATASET_SIZE,
-        (i) => ({ seed: i + 11, cx: 0.3 + 0.07 * i, cy: 0.5, r: 0.2 + 0.02 * i }),
-        LOCAL_ANONYMOUS_TENANT,
-      );
+      await putDocsDiscs(e2e.c, DATASET_SIZE, (i) => ({
+        seed: i + 11,
+        cx: 0.3 + 0.07 * i,
+        cy: 0.5,
+        r: 0.2 + 0.02 * i,
+      }));
       cwd = await mkdtemp(join(tmpdir(), "alignsam-readme-"));
       await writeFile(join(cwd, "scene.png"), (await sceneFixture({ seed: 99 })).image);
     });
 
     afterAll(async () => {
-      await e2e?.stop();
       if (cwd) await rm(cwd, { recursive: true, force: true });
     });
 

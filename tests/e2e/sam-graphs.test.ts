@@ -14,15 +14,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  type EvaluationManifest,
   EvaluationSummarySchema,
-  evaluationManifestKey,
   evaluationPrefix,
   inputKey,
   jobResultKey,
   jobStatusKey,
   PromotionDecisionSchema,
-  planEvaluationShards,
   queuedStatus,
   tenantPolicyPrefix,
 } from "@alignsam/core/light";
@@ -37,6 +34,7 @@ import { sceneFixture } from "./fixtures.ts";
 import {
   type Clients,
   type E2eStack,
+  evaluateThroughQueue,
   putSceneDataset,
   startE2eStack,
   trainThroughQueue,
@@ -189,39 +187,16 @@ describe.skipIf(missing !== undefined)(
     }, 240_000);
 
     it("evaluates a dataset on the real graphs: two shards, one reduce, one summary over every image", async () => {
-      const items = Array.from({ length: IMAGES }, (_, i) => ({
-        id: `d${i}`,
-        image: `d${i}.png`,
-        mask: `d${i}.png`,
-      }));
-      const manifest: EvaluationManifest = {
-        v: 1,
+      const { manifest, statusKey } = await evaluateThroughQueue(c, {
         evalId: "sam-eval",
         jobId: "sam-evaljob",
-        tenant: "public",
-        task: "saliency",
         datasetId: "sam-discs",
+        images: IMAGES,
+        shardSize: 2,
         policyVersion: version,
-        shards: planEvaluationShards(items, 2),
-        createdAt: new Date().toISOString(),
-      };
+      });
       expect(manifest.shards).toHaveLength(2);
-      await c.put(evaluationManifestKey("public", "sam-eval"), JSON.stringify(manifest));
-      const key = jobStatusKey("public", "sam-evaljob");
-      await c.put(
-        key,
-        JSON.stringify(queuedStatus({ jobId: "sam-evaljob", kind: "evaluation", total: IMAGES })),
-      );
-      for (const shard of manifest.shards) {
-        await c.send({
-          v: 1,
-          type: "eval-shard",
-          jobId: "sam-evaljob",
-          evalId: "sam-eval",
-          shard: shard.index,
-        });
-      }
-      const status = await waitForState(c, key, ["succeeded", "failed"], 240_000);
+      const status = await waitForState(c, statusKey, ["succeeded", "failed"], 240_000);
       expect(status.error).toBeUndefined();
       expect(status.state).toBe("succeeded");
       const summary = EvaluationSummarySchema.parse(await c.getJson(status.resultKeys["summary.json"]));

@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jobStatusKey, tenantPolicyPrefix } from "@alignsam/core/light";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../infra/local/stack.ts";
 import { openPolicyModels } from "../../packages/core/src/evaluation/policy-source.ts";
 import { decodeImage } from "../../packages/core/src/image/decode.ts";
 import { encodeMaskPng } from "../../packages/core/src/mask/png.ts";
@@ -18,15 +17,7 @@ import { segmentImage } from "../../packages/core/src/pipeline/index.ts";
 import { PolicyCardSchema } from "../../packages/core/src/policy/card.ts";
 import { loadPolicy } from "../../packages/core/src/policy/index.ts";
 import { sceneFixture } from "./fixtures.ts";
-import {
-  type Clients,
-  type E2eStack,
-  postSegmentForm,
-  putSceneDataset,
-  startE2eStack,
-  trainThroughQueue,
-  waitForState,
-} from "./harness.ts";
+import { postSegmentForm, putSceneDataset, trainThroughQueue, useE2eStack, waitForState } from "./harness.ts";
 
 interface JobView {
   state: string;
@@ -35,27 +26,23 @@ interface JobView {
 }
 
 describe("segment job parity with the core pipeline", () => {
-  let e2e: E2eStack;
-  let stack: LocalStack;
-  let c: Clients;
+  const e2e = useE2eStack({
+    api: true,
+    workers: 1,
+    workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
+    anonymousTenant: "public", // the tenant its status reads below
+  });
   let policyDir: string;
 
   beforeAll(async () => {
-    e2e = await startE2eStack({
-      api: true,
-      workers: 1,
-      workerEnv: { ALIGNSAM_WAIT_TIME_SECONDS: "1" },
-      anonymousTenant: "public", // the tenant its status reads below
-    });
-    ({ stack, c } = e2e);
-    await putSceneDataset(c, "parity", "p", 5, (i) => ({
+    await putSceneDataset(e2e.c, "parity", "p", 5, (i) => ({
       seed: i + 21,
       cx: 0.35 + 0.07 * i,
       cy: 0.5,
       r: 0.22 + 0.015 * i,
     }));
     // A policy trained by the service itself, then fetched from S3 for the in-process run.
-    const trained = await trainThroughQueue(c, {
+    const trained = await trainThroughQueue(e2e.c, {
       jobId: "parity-train",
       datasetId: "parity",
       heldOutFraction: 0.4,
@@ -66,22 +53,24 @@ describe("segment job parity with the core pipeline", () => {
     // promoting it, and the API requests below name it.
     policyDir = await mkdtemp(join(tmpdir(), "alignsam-parity-"));
     const prefix = tenantPolicyPrefix("public", "saliency", "parity-train");
-    for (const key of await c.list(prefix)) {
-      await writeFile(join(policyDir, key.slice(prefix.length)), (await c.get(key))!);
+    for (const key of await e2e.c.list(prefix)) {
+      await writeFile(join(policyDir, key.slice(prefix.length)), (await e2e.c.get(key))!);
     }
   });
 
   afterAll(async () => {
-    await e2e?.stop();
     if (policyDir) await rm(policyDir, { recursive: true, force: true });
   });
 
   async function segmentThroughApi(image: Uint8Array, fields: Record<string, string>): Promise<JobView> {
-    const posted = await postSegmentForm(stack.apiUrl!, image, { ...fields, policyVersion: "parity-train" });
+    const posted = await postSegmentForm(e2e.stack.apiUrl!, image, {
+      ...fields,
+      policyVersion: "parity-train",
+    });
     expect(posted.status).toBe(202);
     const { jobId } = (await posted.json()) as { jobId: string };
-    await waitForState(c, jobStatusKey("public", jobId), ["succeeded", "failed"], 30_000);
-    return (await (await fetch(`${stack.apiUrl}/v1/jobs/${jobId}`)).json()) as JobView;
+    await waitForState(e2e.c, jobStatusKey("public", jobId), ["succeeded", "failed"], 30_000);
+    return (await (await fetch(`${e2e.stack.apiUrl}/v1/jobs/${jobId}`)).json()) as JobView;
   }
 
   const download = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());

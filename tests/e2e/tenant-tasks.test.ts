@@ -11,11 +11,12 @@ import {
   apiKeyRecordKey,
   datasetPrefix,
   mintApiKey,
+  type TrainingProgress,
   usagePrefix,
 } from "@alignsam/core/light";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sceneFixture } from "./fixtures.ts";
-import { type E2eStack, startE2eStack, waitFor } from "./harness.ts";
+import { useE2eStack, waitFor } from "./harness.ts";
 
 const A = "tenant-a";
 const B = "tenant-b";
@@ -33,14 +34,7 @@ const BUILTIN: ReadonlyArray<{ task: string; className?: string }> = [
 interface TrainingView {
   state: string;
   attempts: number;
-  progress: {
-    phase: string;
-    episodesDone: number;
-    episodesTotal: number;
-    reward: number | null;
-    srmLoss: number | null;
-    etaSeconds: number | null;
-  } | null;
+  progress: TrainingProgress | null;
   report: {
     promoted: boolean;
     promotable: boolean;
@@ -55,7 +49,18 @@ interface TrainingView {
 }
 
 describe("tenant-scoped tasks: define, train, evaluate, promote, serve, roll back", () => {
-  let e2e: E2eStack;
+  const e2e = useE2eStack({
+    api: true,
+    workers: 1,
+    restart: { maxRestarts: 3, windowMs: 300_000, initialDelayMs: 200, maxDelayMs: 1_000 },
+    workerEnv: {
+      // A killed run's message comes back 3 s after the kill (the heartbeat dies with the worker).
+      ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "3",
+      ALIGNSAM_HEARTBEAT_SECONDS: "1",
+      ALIGNSAM_WAIT_TIME_SECONDS: "1",
+      ALIGNSAM_RETRY_DELAY_SECONDS: "1",
+    },
+  });
   const keys: Record<string, string> = {};
   let scene: Uint8Array;
 
@@ -139,18 +144,6 @@ describe("tenant-scoped tasks: define, train, evaluate, promote, serve, roll bac
   let v2: string;
 
   beforeAll(async () => {
-    e2e = await startE2eStack({
-      api: true,
-      workers: 1,
-      restart: { maxRestarts: 3, windowMs: 300_000, initialDelayMs: 200, maxDelayMs: 1_000 },
-      workerEnv: {
-        // A killed run's message comes back 3 s after the kill (the heartbeat dies with the worker).
-        ALIGNSAM_VISIBILITY_TIMEOUT_SECONDS: "3",
-        ALIGNSAM_HEARTBEAT_SECONDS: "1",
-        ALIGNSAM_WAIT_TIME_SECONDS: "1",
-        ALIGNSAM_RETRY_DELAY_SECONDS: "1",
-      },
-    });
     for (const [tenant, quota] of [
       [A, 10_000],
       [B, null],
@@ -188,10 +181,6 @@ describe("tenant-scoped tasks: define, train, evaluate, promote, serve, roll bac
     scene = (await sceneFixture({ width: 96, height: 72, seed: 99 })).image;
     before = await tenantBView();
   }, 240_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-  });
 
   it("defines a task for tenant A only; built-in names are refused", async () => {
     const made = await json(A, "/v1/tasks", {

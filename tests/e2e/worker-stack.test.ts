@@ -3,16 +3,13 @@
  * free loopback ports, worker processes running packages/gpu-worker/src/main.ts).
  */
 import {
-  type EvaluationManifest,
   EvaluationSummarySchema,
-  evaluationManifestKey,
   evaluationPrefix,
   inputKey,
   jobPrefix,
   jobResultKey,
   jobStatusKey,
   PromotionDecisionSchema,
-  planEvaluationShards,
   queuedStatus,
   TenantPolicyPointerSchema,
   tenantPolicyCurrentKey,
@@ -26,6 +23,7 @@ import {
   type CallbackReceiver,
   type Clients,
   type E2eStack,
+  evaluateThroughQueue,
   putSceneDataset,
   startCallbackReceiver,
   startE2eStack,
@@ -106,17 +104,21 @@ describe("worker on the local stack", () => {
     callbackUrl: callbacks.url,
   });
 
-  it("retrains a task from a labelled prefix, stores the tenant's version and judges it against the bundled policy", async () => {
-    const status = await trainThroughQueue(
+  /** A short training run on the discs set; every run holds out the same split, so candidates compare. */
+  const trainDiscs = (jobId: string, seed: number) =>
+    trainThroughQueue(
       c,
       {
-        jobId: "train-1",
+        jobId,
         datasetId: "discs",
         heldOutFraction: 0.34,
-        options: { episodes: 1, steps: 3, ppoEpochs: 2, srmMaxEpochs: 2, srmAugment: 0, seed: 1 },
+        options: { episodes: 1, steps: 3, ppoEpochs: 2, srmMaxEpochs: 2, srmAugment: 0, seed },
       },
       110_000,
     );
+
+  it("retrains a task from a labelled prefix, stores the tenant's version and judges it against the bundled policy", async () => {
+    const status = await trainDiscs("train-1", 1);
     expect(status.error).toBeUndefined();
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
@@ -149,16 +151,7 @@ describe("worker on the local stack", () => {
       tenantPolicyCurrentKey("public", "saliency"),
       JSON.stringify({ v: 1, task: "saliency", current: { version: "train-1", promotedAt, by: "promote" } }),
     );
-    const status = await trainThroughQueue(
-      c,
-      {
-        jobId: "train-2",
-        datasetId: "discs",
-        heldOutFraction: 0.34,
-        options: { episodes: 1, steps: 3, ppoEpochs: 2, srmMaxEpochs: 2, srmAugment: 0, seed: 2 },
-      },
-      110_000,
-    );
+    const status = await trainDiscs("train-2", 2);
     expect(status.state).toBe("succeeded");
     const decision = PromotionDecisionSchema.parse(
       await c.getJson(jobResultKey("public", "train-2", "training.json")),
@@ -209,6 +202,10 @@ describe("worker on the local stack", () => {
     expect(await c.list(`${jobPrefix("public", "dup-1")}results/`)).toEqual(
       RESULT_FILES.map((f) => `${jobPrefix("public", "dup-1")}results/${f}`),
     );
+    // The callback's outcome lands on the status after `succeeded`: the snapshot waits for it.
+    await waitFor("the callback outcome on the status", async () =>
+      JSON.parse(Buffer.from((await c.get(key))!).toString()).callback ? true : undefined,
+    );
     const before = Buffer.from((await c.get(key))!).toString();
     await c.send(segment("dup-1"));
     await waitFor("the late copy skipped", async () =>
@@ -220,32 +217,15 @@ describe("worker on the local stack", () => {
   });
 
   it("fans an evaluation out over shards and reduces it once into a summary and a report", async () => {
-    const items = Array.from({ length: DATASET_SIZE }, (_, i) => ({
-      id: `d${i}`,
-      image: `d${i}.png`,
-      mask: `d${i}.png`,
-    }));
-    const manifest: EvaluationManifest = {
-      v: 1,
+    const { statusKey } = await evaluateThroughQueue(c, {
       evalId: "eval-1",
       jobId: "evaljob-1",
-      tenant: "public",
-      task: "saliency",
       datasetId: "discs",
-      shards: planEvaluationShards(items, 4),
-      createdAt: new Date().toISOString(),
+      images: DATASET_SIZE,
+      shardSize: 4,
       callbackUrl: callbacks.url,
-    };
-    await c.put(evaluationManifestKey("public", "eval-1"), JSON.stringify(manifest));
-    const key = jobStatusKey("public", "evaljob-1");
-    await c.put(
-      key,
-      JSON.stringify(queuedStatus({ jobId: "evaljob-1", kind: "evaluation", total: DATASET_SIZE })),
-    );
-    for (const shard of manifest.shards) {
-      await c.send({ v: 1, type: "eval-shard", jobId: "evaljob-1", evalId: "eval-1", shard: shard.index });
-    }
-    const status = await waitForState(c, key, ["succeeded", "failed"], 30_000);
+    });
+    const status = await waitForState(c, statusKey, ["succeeded", "failed"], 30_000);
     expect(status.state).toBe("succeeded");
     const summary = EvaluationSummarySchema.parse(await c.getJson(status.resultKeys["summary.json"]));
     expect(summary).toMatchObject({ images: DATASET_SIZE, failed: 0 });

@@ -30,9 +30,7 @@ export type AlignSamErrorCode =
   /** A callback URL that is not https or reaches a non-public address (SSRF guard). */
   | "CALLBACK_FORBIDDEN"
   /** A queue message or job document that cannot be processed as written (never retried). */
-  | "JOB_INVALID"
-  /** The API serves the playground page only after its front end was built (npm run build). */
-  | "PLAYGROUND_NOT_BUILT";
+  | "JOB_INVALID";
 
 export class AlignSamError extends Error {
   readonly code: AlignSamErrorCode;

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { defaultTaskRegistry, JobStatusSchema, jobStatusKey } from "@alignsam/core/light";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "./context.ts";
+import { createCoreEngine } from "./core-engine.ts";
 import { dispatch } from "./dispatch.ts";
-import { createCoreEngine } from "./engine-core.ts";
 import { startTestEmulator, type TestEmulator } from "./testing/emulator.ts";
 
 const first = { receiveCount: 1, lastAttempt: false };

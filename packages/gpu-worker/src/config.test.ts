@@ -1,6 +1,6 @@
+import { DEFAULT_MAX_PIXELS, DEFAULT_WORKING_LONG_SIDE } from "@alignsam/core/image";
 import { describe, expect, it } from "vitest";
 import { describeWorkerConfig, loadWorkerConfig } from "./config.ts";
-import { DEFAULT_MAX_PIXELS, DEFAULT_WORKING_LONG_SIDE } from "./core.ts";
 
 const minimal = {
   ALIGNSAM_BUCKET: "alignsam-local",

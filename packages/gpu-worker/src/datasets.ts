@@ -3,7 +3,7 @@
  * the layout of the local datasets folder): listing them into pairs and loading them.
  */
 import { AlignSamError, datasetPrefix, type EvaluationItem, KEY_SEGMENT_PATTERN } from "@alignsam/core/light";
-import { decodeBinaryMaskPng } from "./core.ts";
+import { decodeBinaryMaskPng } from "@alignsam/core/mask";
 import type { LabelledImage } from "./engine.ts";
 import type { Storage } from "./storage.ts";
 import {

@@ -18,8 +18,8 @@ import { S3ServiceException } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "./context.ts";
+import { createCoreEngine } from "./core-engine.ts";
 import { dispatch } from "./dispatch.ts";
-import { createCoreEngine } from "./engine-core.ts";
 import type { Storage } from "./storage.ts";
 import { startTestEmulator, type TestEmulator } from "./testing/emulator.ts";
 

@@ -1,10 +1,11 @@
 /**
  * The worker's view of the algorithm: the five things its handlers need, and nothing about how they
- * are done. One implementation (./engine-core.ts) calls the core pipeline; handlers and tests code
+ * are done. One implementation (./core-engine.ts) calls the core pipeline; handlers and tests code
  * against this interface only.
  */
-import type { TaskDefinition, TrainOptions } from "@alignsam/core/light";
-import type { BinaryMask, LabelMap, ProbabilityMask, RgbImage } from "./core.ts";
+import type { RgbImage } from "@alignsam/core/image";
+import type { TaskDefinition, TrainJobOptions, TrajectoryClick } from "@alignsam/core/light";
+import type { BinaryMask, LabelMap, ProbabilityMask } from "@alignsam/core/mask";
 
 /** A stored policy version: its files as written under `tenants/<t>/policies/<task>/<version>/`. */
 export interface StoredPolicy {
@@ -13,19 +14,6 @@ export interface StoredPolicy {
   readonly task: string;
   readonly version: string;
   readonly files: ReadonlyMap<string, Uint8Array>;
-}
-
-/** One click of the prompt trajectory, in original-image pixel coordinates. */
-export interface TrajectoryStep {
-  readonly step: number;
-  readonly x: number;
-  readonly y: number;
-  /** 1 positive, 0 negative. */
-  readonly label: 0 | 1;
-  /** Grid cell the agent chose, when the click came from the agent. */
-  readonly cell?: number;
-  /** Predicted quality of the mask after this click. */
-  readonly score?: number;
 }
 
 export interface SegmentRequest {
@@ -56,7 +44,8 @@ export interface SegmentSteps {
 export interface SegmentOutcome {
   readonly mask: BinaryMask;
   readonly probability: ProbabilityMask;
-  readonly trajectory: readonly TrajectoryStep[];
+  /** The prompts, as trajectory.json holds them (in the working image's pixels until scaled back). */
+  readonly trajectory: readonly TrajectoryClick[];
   /** Segmenter model id (backend + model + version). */
   readonly modelId: string;
   /** Policy version followed, or null on a policy-free path. */
@@ -83,7 +72,7 @@ export interface PolicyScoreResult {
 export interface TrainRequest {
   readonly task: TaskDefinition;
   readonly samples: readonly LabelledImage[];
-  readonly options: TrainOptions;
+  readonly options: TrainJobOptions;
   /**
    * The task's current policy, whose segmenter (encoder) and prior the retraining keeps; absent or
    * null: the deployment's bundled policy for the task, else the defaults.

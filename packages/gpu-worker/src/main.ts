@@ -2,10 +2,10 @@
  * The worker process: read the configuration, print it (secrets masked), consume until SIGTERM or
  * SIGINT, then stop gracefully (finish or release in-flight jobs) and exit.
  */
+import { configureImageCodec } from "@alignsam/core/image";
 import { describeWorkerConfig, loadWorkerConfig } from "./config.ts";
 import { jsonLogger } from "./context.ts";
-import { configureImageCodec } from "./core.ts";
-import { createCoreEngine } from "./engine-core.ts";
+import { createCoreEngine } from "./core-engine.ts";
 import { createWorker } from "./worker.ts";
 
 const config = loadWorkerConfig(process.env);

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { AlignSamError } from "@alignsam/core/light";
-import { CLASSIC_MODEL_ID } from "@alignsam/core/models/classic";
+import { CLASSIC_MODEL_ID, createClassicSegmenter } from "@alignsam/core/models/classic";
+import type { PromptableSegmenter } from "@alignsam/core/models/ports";
 import { type PolicyCard, PolicyCardSchema } from "@alignsam/core/policy";
 import { describe, expect, it } from "vitest";
-import { createClassicSegmenter, type PromptableSegmenter } from "./core.ts";
 import { createPolicyModelResolver } from "./policy-models.ts";
 
 const COMBINED = `${CLASSIC_MODEL_ID}+combined:centernet-mbv3-coco@human-models-3.0.4`;

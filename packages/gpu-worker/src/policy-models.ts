@@ -7,9 +7,8 @@
  */
 import { AlignSamError } from "@alignsam/core/light";
 import { CLASSIC_MODEL_ID, type ClassicEncoder } from "@alignsam/core/models/classic";
-import type { VisionLanguagePrior } from "@alignsam/core/models/ports";
+import type { PromptableSegmenter, VisionLanguagePrior } from "@alignsam/core/models/ports";
 import type { PolicyCard } from "@alignsam/core/policy";
-import type { PromptableSegmenter } from "./core.ts";
 
 /**
  * The CenterNet module of @alignsam/core, imported on first use: a worker whose policies never name

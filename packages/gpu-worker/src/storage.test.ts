@@ -1,11 +1,6 @@
 import { JobStatusSchema, queuedStatus } from "@alignsam/core/light";
-import { S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withRetry } from "./storage.ts";
 import { startTestEmulator, type TestEmulator } from "./testing/emulator.ts";
-
-const serverFault = () =>
-  new S3ServiceException({ name: "InternalError", $fault: "server", $metadata: { httpStatusCode: 500 } });
 
 describe("S3 storage on the emulator", () => {
   let emu: TestEmulator;
@@ -32,47 +27,5 @@ describe("S3 storage on the emulator", () => {
   it("lists every key under a prefix and nothing outside it", async () => {
     for (const k of ["p/x/1", "p/x/2", "p/y/3", "q/1"]) await emu.storage.putText(k, k, "text/plain");
     expect((await emu.storage.list("p/")).sort()).toEqual(["p/x/1", "p/x/2", "p/y/3"]);
-  });
-});
-
-describe("retries of idempotent writes", () => {
-  it("retries server faults with backoff until one succeeds", async () => {
-    let calls = 0;
-    const value = await withRetry(
-      async () => {
-        if (++calls < 3) throw serverFault();
-        return "ok";
-      },
-      4,
-      1,
-    );
-    expect([value, calls]).toEqual(["ok", 3]);
-  });
-
-  it("gives up after the last attempt and does not retry a client error", async () => {
-    let calls = 0;
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw serverFault();
-        },
-        3,
-        1,
-      ),
-    ).rejects.toThrow();
-    expect(calls).toBe(3);
-    calls = 0;
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw new Error("AccessDenied");
-        },
-        3,
-        1,
-      ),
-    ).rejects.toThrow("AccessDenied");
-    expect(calls).toBe(1);
   });
 });

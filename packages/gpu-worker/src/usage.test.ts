@@ -17,8 +17,8 @@ import {
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "./context.ts";
+import { createCoreEngine } from "./core-engine.ts";
 import { dispatch } from "./dispatch.ts";
-import { createCoreEngine } from "./engine-core.ts";
 import { savePolicyVersion, writeCurrentPointer } from "./policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "./testing/emulator.ts";
 

@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { WorkingImage } from "@alignsam/core/image";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WorkingImage } from "./core.ts";
 import { ProbeResultSchema } from "./testing/segment-memory-probe.ts";
 import {
   decodeForJob,

@@ -8,16 +8,15 @@
  * Images that fit are untouched, so their outputs are exactly what they were.
  */
 import {
-  type BinaryMask,
   DEFAULT_MAX_PIXELS,
   DEFAULT_WORKING_LONG_SIDE,
   decodeWorkingImage,
-  type LabelMap,
   resizeGreyPngNearest,
   resizePlaneNearest,
   type WorkingImage,
-} from "./core.ts";
-import type { TrajectoryStep } from "./engine.ts";
+} from "@alignsam/core/image";
+import type { TrajectoryClick } from "@alignsam/core/light";
+import type { BinaryMask, LabelMap } from "@alignsam/core/mask";
 
 /** How large an image a job accepts and how large it works at (ALIGNSAM_MAX_IMAGE_PIXELS, ALIGNSAM_WORKING_IMAGE_SIDE). */
 export interface ImageLimits {
@@ -62,9 +61,9 @@ export function pngAtOriginalSize(png: Uint8Array, working: WorkingImage): Promi
 
 /** Clicks in the input's pixel coordinates. */
 export function trajectoryAtOriginalSize(
-  trajectory: readonly TrajectoryStep[],
+  trajectory: readonly TrajectoryClick[],
   working: WorkingImage,
-): readonly TrajectoryStep[] {
+): readonly TrajectoryClick[] {
   if (!working.scaled) return trajectory;
   const sx = working.originalWidth / working.image.width;
   const sy = working.originalHeight / working.image.height;

@@ -6,6 +6,7 @@
  * is batch.ts's and the training panel training.ts's; this file only hands them the task list (own
  * tasks marked "(yours)").
  */
+import type { StepsDocument, TrajectoryDocument } from "@alignsam/core/light";
 import {
   getJson,
   type JobView,
@@ -21,7 +22,7 @@ import { initBatchPanel } from "./batch.ts";
 import { downloadResult } from "./downloads.ts";
 import { loadEvaluations } from "./evaluations.ts";
 import { waitForJob } from "./job.ts";
-import { maskLayer, type StepsDocument, stepLayers, type TrajectoryDocument } from "./steps.ts";
+import { maskLayer, stepLayers } from "./steps.ts";
 import { initTrainingPanel } from "./training.ts";
 import { describeStep, draw, type ViewState } from "./viewer.ts";
 

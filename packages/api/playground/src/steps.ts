@@ -1,37 +1,10 @@
 /**
  * Result documents the viewer reads (trajectory.json, steps.json) and their decoding into drawable
  * layers: each step's mask as a tinted bitmap, the SRM map as a heat map. Layers stay at the masks'
- * own (low) resolution; the canvas upsamples them when it draws.
+ * own (low) resolution; the canvas upsamples them when it draws. The documents' shapes are core's
+ * (packages/core/src/jobs/segment-results.ts), imported as types only: nothing of core is bundled.
  */
-
-/** One click of trajectory.json, in image pixels. */
-export interface Click {
-  step: number;
-  x: number;
-  y: number;
-  label: 0 | 1;
-  score?: number;
-}
-
-export interface TrajectoryDocument {
-  v: 1;
-  steps: Click[];
-}
-
-interface PngMap {
-  width: number;
-  height: number;
-  png: string;
-}
-
-/** steps.json as the worker writes it (packages/gpu-worker/src/handlers/steps-output.ts). */
-export interface StepsDocument {
-  v: 1;
-  width: number;
-  height: number;
-  steps: Array<PngMap & { step: number; clicks: number; srm?: PngMap }>;
-  srm: PngMap | null;
-}
+import type { StepsDocument } from "@alignsam/core/light";
 
 export type Layer = HTMLCanvasElement;
 

@@ -3,7 +3,8 @@
  * heat overlay, and the clicks so far as numbered + / − markers. One canvas, redrawn on every change,
  * so what is shown is always one consistent state.
  */
-import type { Click, Layer } from "./steps.ts";
+import type { TrajectoryClick } from "@alignsam/core/light";
+import type { Layer } from "./steps.ts";
 
 /** Longest side the canvas is drawn at; larger images are scaled down for display only. */
 const MAX_SIDE = 1600;
@@ -19,7 +20,7 @@ export interface ViewState {
   /** SRM map per step (index = step); falls back to `srm`, the last map. */
   stepSrms: (Layer | null)[];
   srm: Layer | null;
-  clicks: Click[];
+  clicks: TrajectoryClick[];
   step: number;
   lastStep: number;
   opacity: number;
@@ -35,7 +36,7 @@ export function maskFor(state: ViewState): Layer | null {
 
 function drawMarker(
   g: CanvasRenderingContext2D,
-  click: Click,
+  click: TrajectoryClick,
   n: number,
   scale: number,
   radius: number,

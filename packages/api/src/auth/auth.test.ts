@@ -1,31 +1,20 @@
 import { DEFAULT_TENANT } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ApiApp } from "../http/context.ts";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage } from "../testing/images.ts";
 import { putTestKey } from "../testing/keys.ts";
 
 describe("API keys and tenancy", () => {
-  let stack: TestStack;
   /** Production-like: no anonymous tenant. */
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({ anonymousTenant: undefined, keyCacheSeconds: 0 });
   /** Local/dev-like: requests without a bearer act as "local". */
-  let devApp: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ anonymousTenant: undefined, keyCacheSeconds: 0 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-    devApp = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, anonymousTenant: "local" },
-    });
+  let devApp: ApiApp;
+  beforeAll(() => {
+    devApp = t.variant({ anonymousTenant: "local" });
   });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
 
-  async function segment(target: typeof app, authorization?: string) {
+  async function segment(target: typeof t.app, authorization?: string) {
     const form = new FormData();
     form.set("image", new File([await makeImage("png")], "a.png", { type: "image/png" }));
     form.set("task", "saliency");
@@ -40,59 +29,59 @@ describe("API keys and tenancy", () => {
     ((await res.json()) as { error: { code: string; message: string } }).error;
 
   it("needs a bearer token when no anonymous tenant is configured, and writes nothing", async () => {
-    const res = await segment(app);
+    const res = await segment(t.app);
     expect(res.status).toBe(401);
     expect(await errorOf(res)).toMatchObject({
       code: "UNAUTHORIZED",
       message: expect.stringContaining("Bearer"),
     });
-    const basic = await app.request("/v1/tasks", { headers: { authorization: "Basic dXNlcjpwdw==" } });
+    const basic = await t.app.request("/v1/tasks", { headers: { authorization: "Basic dXNlcjpwdw==" } });
     expect(basic.status).toBe(401);
-    expect(await stack.allKeys()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual([]);
     // Liveness, the OpenAPI document and the signed webhook do not take API keys.
-    expect((await app.request("/healthz")).status).toBe(200);
-    expect((await app.request("/openapi.json")).status).toBe(200);
-    const hook = await app.request("/v1/webhooks/retrain", { method: "POST", body: "{}" });
+    expect((await t.app.request("/healthz")).status).toBe(200);
+    expect((await t.app.request("/openapi.json")).status).toBe(200);
+    const hook = await t.app.request("/v1/webhooks/retrain", { method: "POST", body: "{}" });
     expect((await errorOf(hook)).code).toMatch(/^SIGNATURE_/);
   });
 
   it("refuses an unknown or revoked key with 401 even where anonymous requests are allowed", async () => {
-    const revoked = await putTestKey(stack, { tenant: "gone", revokedAt: "2026-01-01T00:00:00.000Z" });
+    const revoked = await putTestKey(t.stack, { tenant: "gone", revokedAt: "2026-01-01T00:00:00.000Z" });
     const res = await segment(devApp, revoked.bearer);
     expect(res.status).toBe(401);
     expect((await errorOf(res)).message).toContain(`${revoked.record.id} was revoked`);
     const unknown = await segment(devApp, "Bearer asam_not-a-key");
     expect(unknown.status).toBe(401);
     expect((await errorOf(unknown)).message).toContain("unknown API key");
-    expect((await stack.allKeys()).filter((k) => !k.startsWith("_system/"))).toEqual([]);
+    expect((await t.stack.allKeys()).filter((k) => !k.startsWith("_system/"))).toEqual([]);
   });
 
   it("lets a request without a bearer act as the anonymous tenant in dev mode", async () => {
     const res = await segment(devApp);
     expect(res.status).toBe(202);
     const { jobId } = (await res.json()) as { jobId: string };
-    const keys = await stack.allKeys();
+    const keys = await t.stack.allKeys();
     expect(keys).toContain(`tenants/local/jobs/${jobId}/status.json`);
     expect(keys.every((k) => k.startsWith("tenants/local/"))).toBe(true);
     expect(keys.some((k) => k.startsWith(`tenants/${DEFAULT_TENANT}/`))).toBe(false);
   });
 
   it("keeps each key to its own tenant: another tenant's job or evaluation is a 404 like an unknown id", async () => {
-    const a = await putTestKey(stack, { tenant: "tenant-a" });
-    const b = await putTestKey(stack, { tenant: "tenant-b" });
-    const res = await segment(app, a.bearer);
+    const a = await putTestKey(t.stack, { tenant: "tenant-a" });
+    const b = await putTestKey(t.stack, { tenant: "tenant-b" });
+    const res = await segment(t.app, a.bearer);
     expect(res.status).toBe(202);
     const { jobId } = (await res.json()) as { jobId: string };
-    const [message] = (await stack.drainMessages()) as Array<{ tenant: string; uploadId: string }>;
+    const [message] = (await t.stack.drainMessages()) as Array<{ tenant: string; uploadId: string }>;
     expect(message.tenant).toBe("tenant-a");
-    expect((await stack.allKeys()).filter((k) => k.startsWith("tenants/"))).toEqual(
+    expect((await t.stack.allKeys()).filter((k) => k.startsWith("tenants/"))).toEqual(
       [`tenants/tenant-a/inputs/${message.uploadId}`, `tenants/tenant-a/jobs/${jobId}/status.json`].sort(),
     );
 
-    const own = await app.request(`/v1/jobs/${jobId}`, { headers: { authorization: a.bearer } });
+    const own = await t.app.request(`/v1/jobs/${jobId}`, { headers: { authorization: a.bearer } });
     expect(own.status).toBe(200);
-    const other = await app.request(`/v1/jobs/${jobId}`, { headers: { authorization: b.bearer } });
-    const unknown = await app.request("/v1/jobs/no-such-job", { headers: { authorization: b.bearer } });
+    const other = await t.app.request(`/v1/jobs/${jobId}`, { headers: { authorization: b.bearer } });
+    const unknown = await t.app.request("/v1/jobs/no-such-job", { headers: { authorization: b.bearer } });
     expect(other.status).toBe(404);
     expect(unknown.status).toBe(404);
     expect((await errorOf(other)).code).toBe((await errorOf(unknown)).code);
@@ -100,17 +89,11 @@ describe("API keys and tenancy", () => {
     // An evaluation over tenant-a's own dataset; tenant-b neither sees it nor can name a-'s dataset.
     for (const n of ["x", "y"]) {
       for (const folder of ["images", "masks"]) {
-        await stack.s3.send(
-          new PutObjectCommand({
-            Bucket: stack.config.bucket,
-            Key: `tenants/tenant-a/datasets/set/${folder}/${n}.png`,
-            Body: "bytes",
-          }),
-        );
+        await t.stack.put(`tenants/tenant-a/datasets/set/${folder}/${n}.png`, "bytes");
       }
     }
     const post = (bearer: string) =>
-      app.request("/v1/evaluations", {
+      t.app.request("/v1/evaluations", {
         method: "POST",
         headers: { authorization: bearer, "content-type": "application/json" },
         body: JSON.stringify({ task: "saliency", dataset: "tenants/tenant-a/datasets/set/" }),
@@ -119,10 +102,12 @@ describe("API keys and tenancy", () => {
     expect(evaluation.status).toBe(202);
     const { evaluationId } = (await evaluation.json()) as { evaluationId: string };
     expect(
-      (await app.request(`/v1/evaluations/${evaluationId}`, { headers: { authorization: a.bearer } })).status,
+      (await t.app.request(`/v1/evaluations/${evaluationId}`, { headers: { authorization: a.bearer } }))
+        .status,
     ).toBe(200);
     expect(
-      (await app.request(`/v1/evaluations/${evaluationId}`, { headers: { authorization: b.bearer } })).status,
+      (await t.app.request(`/v1/evaluations/${evaluationId}`, { headers: { authorization: b.bearer } }))
+        .status,
     ).toBe(404);
     const foreign = await post(b.bearer);
     expect(foreign.status).toBe(400);
@@ -130,13 +115,9 @@ describe("API keys and tenancy", () => {
   });
 
   it("answers 429 with Retry-After and the JSON envelope past the per-key rate limit", async () => {
-    const limited = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, rateLimitPerMinute: 3 },
-    });
-    const a = await putTestKey(stack, { tenant: "busy" });
-    const b = await putTestKey(stack, { tenant: "quiet" });
+    const limited = t.variant({ rateLimitPerMinute: 3 });
+    const a = await putTestKey(t.stack, { tenant: "busy" });
+    const b = await putTestKey(t.stack, { tenant: "quiet" });
     const get = (bearer: string) => limited.request("/v1/tasks", { headers: { authorization: bearer } });
     for (let i = 0; i < 3; i++) expect((await get(a.bearer)).status).toBe(200);
     const refused = await get(a.bearer);
@@ -149,12 +130,8 @@ describe("API keys and tenancy", () => {
   });
 
   it("counts presigned-upload creation against the key's rate limit, refusing it past the limit", async () => {
-    const limited = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, rateLimitPerMinute: 2 },
-    });
-    const key = await putTestKey(stack, { tenant: "uploader" });
+    const limited = t.variant({ rateLimitPerMinute: 2 });
+    const key = await putTestKey(t.stack, { tenant: "uploader" });
     const upload = () =>
       limited.request("/v1/uploads", {
         method: "POST",

@@ -9,7 +9,7 @@ import { HttpError } from "../http/errors.ts";
 import type { KeyLookup } from "./key-lookup.ts";
 import type { Principal } from "./principal.ts";
 
-const HOW = "send `Authorization: Bearer <secret>` with a key from `alignsam keys create`";
+const HOW = "send `Authorization: Bearer <secret>` with a key from `npm run keys -- create`";
 
 function unauthorized(message: string): HttpError {
   return new HttpError(401, "UNAUTHORIZED", message);
@@ -36,7 +36,7 @@ export async function resolvePrincipal(
   }
   const record = await lookup(token);
   if (!record)
-    throw unauthorized("unknown API key; check the secret, or create a key with `alignsam keys create`");
+    throw unauthorized("unknown API key; check the secret, or create a key with `npm run keys -- create`");
   if (record.revokedAt) throw unauthorized(`API key ${record.id} was revoked at ${record.revokedAt}`);
   return { tenant: record.tenant, keyId: record.id, quota: record.quota };
 }

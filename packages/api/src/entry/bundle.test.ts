@@ -20,8 +20,9 @@ describe("the Lambda bundle", () => {
     const externals = output.flatMap((o) => ("imports" in o ? o.imports : []));
     const coreModules = modules.filter((m) => m.includes("/packages/core/src/"));
     expect(coreModules.length).toBeGreaterThan(0);
-    // The CenterNet class vocabulary is pure data (it imports only errors.ts); nothing else of models/.
-    const LIGHT_DATA = /\/models\/centernet\/vocabulary\.ts$/;
+    // Pure data, nothing else of models/ or pipeline/: the CenterNet class vocabulary (it imports only
+    // errors.ts) and the pipeline's settings (no imports), whose STEPS_RANGE bounds a request's steps.
+    const LIGHT_DATA = /\/(models\/centernet\/vocabulary|pipeline\/defaults)\.ts$/;
     for (const m of coreModules.filter((m) => !LIGHT_DATA.test(m))) {
       expect(m).not.toMatch(/\/(models|image|mask|agent|srm|tf|pipeline)\//);
     }

@@ -1,12 +1,13 @@
 import { createServer } from "node:net";
 import { AlignSamError } from "@alignsam/core/light";
+import { isDependencyOutage } from "@alignsam/core/storage";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createClients } from "../clients.ts";
 import { ApiConfigSchema } from "../config.ts";
 import { makeImage } from "../testing/images.ts";
-import { isDependencyOutage, RETRY_AFTER_SECONDS, toHttpError } from "./errors.ts";
+import { RETRY_AFTER_SECONDS, toHttpError } from "./errors.ts";
 
 /** A loopback port nothing listens on (bound, then released). */
 function freePortForTest(): Promise<number> {

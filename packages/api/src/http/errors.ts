@@ -4,6 +4,8 @@
  */
 import type { AlignSamErrorCode } from "@alignsam/core/light";
 import { AlignSamError } from "@alignsam/core/light";
+// One classification of S3 and SQS failures for every package: an outage answers 503.
+import { isDependencyOutage } from "@alignsam/core/storage";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -31,6 +33,8 @@ export type HttpOnlyErrorCode =
   /** Promote of a version the promotion guard refused, or rollback with nothing to roll back to. */
   | "PROMOTION_REFUSED"
   | "RATE_LIMITED"
+  /** The API serves the playground page only after its front end was built (npm run build). */
+  | "PLAYGROUND_NOT_BUILT"
   | "INTERNAL";
 export type ApiErrorCode = AlignSamErrorCode | HttpOnlyErrorCode;
 
@@ -87,30 +91,6 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** Codes whose 503 means "a dependency is down, try again": they carry Retry-After. */
 const RETRYABLE_CODES: ReadonlySet<ApiErrorCode> = new Set(["UNAVAILABLE", "QUEUE_UNAVAILABLE"]);
-
-const NETWORK_CODES =
-  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|UND_ERR)/;
-
-/**
- * True when an AWS SDK call failed for want of the service (connection refused or reset, timeout,
- * throttling, a 5xx) after the SDK's own bounded retries: the request was fine, storage was not.
- */
-export function isDependencyOutage(err: unknown): boolean {
-  const e = err as {
-    name?: string;
-    code?: string;
-    $fault?: string;
-    $metadata?: { httpStatusCode?: number };
-    cause?: unknown;
-  } | null;
-  if (!e || typeof e !== "object") return false;
-  if (typeof e.code === "string" && NETWORK_CODES.test(e.code)) return true;
-  if (e.name === "TimeoutError" || e.name === "RequestTimeout" || /Throttl|SlowDown/.test(e.name ?? "")) {
-    return true;
-  }
-  if (e.$fault === "server" || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  return e.cause !== undefined && e.cause !== err && isDependencyOutage(e.cause);
-}
 
 /** Turn anything thrown into an HttpError, keeping internals out of the message of a 500. */
 export function toHttpError(err: unknown): HttpError {

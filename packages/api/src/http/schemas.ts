@@ -2,7 +2,7 @@
  * Request and response pieces several routes share. Shapes that cross into the queue or S3 are the
  * core's (`@alignsam/core/light`); these only describe the HTTP surface.
  */
-import { allowPrivateCallbacks, KeySegmentSchema } from "@alignsam/core/light";
+import { allowPrivateCallbacks, ClassNameSchema, KeySegmentSchema } from "@alignsam/core/light";
 import { z } from "@hono/zod-openapi";
 import { callbackUrlSyntaxProblem } from "./callback-url.ts";
 
@@ -46,12 +46,43 @@ export const TaskFieldSchema = z
   .max(64)
   .openapi({ example: "shadow", description: "a task name from GET /v1/tasks" });
 
-export const IdParamSchema = z.object({
-  id: KeySegmentSchema.meta({
-    param: { name: "id", in: "path" },
-    example: "3f1c9a52-6a43-4f3b-9b1e-2b7f0f0b1a77",
-  }),
+export const ClassNameFieldSchema = ClassNameSchema.meta({
+  description: "class for class-prompted tasks (voc)",
 });
+
+/** A path parameter that names one key segment (an id, a file name), with an example for the docs. */
+export function pathParam(name: string, example?: string) {
+  return KeySegmentSchema.meta({
+    param: { name, in: "path" },
+    ...(example === undefined ? {} : { example }),
+  });
+}
+
+export const IdParamSchema = z.object({ id: pathParam("id", "3f1c9a52-6a43-4f3b-9b1e-2b7f0f0b1a77") });
+
+/** `{task}` in a path: a built-in task or one the tenant defined. */
+export const TaskParamSchema = z.object({
+  task: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "task", in: "path" }, example: "discs" }),
+});
+
+/**
+ * The one file part of a multipart form named `name`. Two parts of that name reach the schema as an
+ * array; the message says so, not "not a file".
+ */
+export function filePartSchema(name: string, curlFile: string, description: string) {
+  return z
+    .instanceof(File, {
+      error: (issue) =>
+        Array.isArray(issue.input)
+          ? `send exactly one ${name} part (got ${issue.input.length})`
+          : `${name} must be a file part (curl: -F ${name}=@${curlFile})`,
+    })
+    .openapi({ type: "string", format: "binary", description });
+}
 
 export const JobAcceptedSchema = z
   .object({

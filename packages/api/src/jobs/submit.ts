@@ -9,6 +9,7 @@ import { HttpError } from "../http/errors.ts";
 import { apiLog } from "../http/logger.ts";
 import { publicUrl } from "../http/public-url.ts";
 import { sendJobs } from "../queue/send-jobs.ts";
+import { type Admission, releaseOnFailure } from "../usage/quota.ts";
 
 export async function submitJob(
   ctx: RouteContext,
@@ -34,6 +35,22 @@ export async function submitJob(
       jobId: status.jobId,
     });
   }
+}
+
+/**
+ * Accept a job that fans out over shards (a batch, an evaluation): its manifest first, the document
+ * the shard workers read, then its queued status and one message per shard (`submitJob`). If any
+ * write fails, the quota hold is given back before the error reaches the caller.
+ */
+export async function submitShardedJob(
+  ctx: RouteContext,
+  admission: Admission,
+  job: { manifestKey: string; manifest: unknown; status: JobStatus; messages: readonly JobMessageInput[] },
+): Promise<void> {
+  await releaseOnFailure(admission, async () => {
+    await ctx.store.putJson(job.manifestKey, job.manifest);
+    await submitJob(ctx, job.status, job.messages);
+  });
 }
 
 /** The URL a client polls for a job. */

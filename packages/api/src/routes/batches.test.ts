@@ -16,39 +16,22 @@ import {
   tenantPolicyFileKey,
   tenantTaskKey,
 } from "@alignsam/core/light";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { putTestKey } from "../testing/keys.ts";
 
 describe("batches", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({ batchShardSize: 2, maxBatchImages: 5 });
 
-  beforeAll(async () => {
-    stack = await startTestStack({ batchShardSize: 2, maxBatchImages: 5 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
-
-  async function put(key: string, body: string) {
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: body }));
-  }
-  async function getJson(key: string): Promise<unknown> {
-    const r = await stack.s3.send(new GetObjectCommand({ Bucket: stack.config.bucket, Key: key }));
-    return JSON.parse(await r.Body!.transformToString());
-  }
   function post(body: unknown, headers: Record<string, string> = {}) {
-    return app.request("/v1/batches", {
+    return t.app.request("/v1/batches", {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify(body),
     });
   }
   async function uploads(tenant: string, ids: string[]) {
-    for (const id of ids) await put(inputKey(tenant, id), "image bytes");
+    for (const id of ids) await t.stack.put(inputKey(tenant, id), "image bytes");
   }
 
   it("accepts a list of uploads: manifest in shards, one message per shard, a queued batch job", async () => {
@@ -71,7 +54,9 @@ describe("batches", () => {
     expect(body.statusUrl).toBe(`http://api.test/v1/batches/${body.batchId}`);
     expect(res.headers.get("location")).toBe(body.statusUrl);
 
-    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("public", body.batchId)));
+    const manifest = BatchManifestSchema.parse(
+      await t.stack.getJson(batchManifestKey("public", body.batchId)),
+    );
     expect(manifest.source).toEqual({ kind: "uploads" });
     expect(manifest.outputs).toEqual(["mask", "coco", "polygons"]);
     expect(manifest.shards.map((s) => s.items.map((i) => [i.id, i.fileName]))).toEqual([
@@ -81,21 +66,23 @@ describe("batches", () => {
       ],
       [["u3", "u3"]],
     ]);
-    const messages = (await stack.drainMessages()).map((m) => BatchShardMessageSchema.parse(m));
+    const messages = (await t.stack.drainMessages()).map((m) => BatchShardMessageSchema.parse(m));
     expect(messages.map((m) => m.shard).sort()).toEqual([0, 1]);
-    const status = JobStatusSchema.parse(await getJson(jobStatusKey("public", body.batchId)));
+    const status = JobStatusSchema.parse(await t.stack.getJson(jobStatusKey("public", body.batchId)));
     expect(status).toMatchObject({ kind: "batch", state: "queued", progress: { done: 0, total: 3 } });
   });
 
   it("accepts a datasets prefix: every image file under its images/, sorted, other files reported", async () => {
     const prefix = "tenants/public/datasets/street/";
-    for (const f of ["b.png", "a.jpg", "notes.txt", "c.webp"]) await put(`${prefix}images/${f}`, "x");
-    await put(`${prefix}masks/a.png`, "x"); // masks are not needed, nor taken
-    const res = await post({ images: `s3://${stack.config.bucket}/${prefix}`, task: "saliency" });
+    for (const f of ["b.png", "a.jpg", "notes.txt", "c.webp"]) await t.stack.put(`${prefix}images/${f}`, "x");
+    await t.stack.put(`${prefix}masks/a.png`, "x"); // masks are not needed, nor taken
+    const res = await post({ images: `s3://${t.stack.config.bucket}/${prefix}`, task: "saliency" });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { batchId: string; images: number; skipped: string[] };
     expect(body).toMatchObject({ images: 3, skipped: ["notes.txt"] });
-    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("public", body.batchId)));
+    const manifest = BatchManifestSchema.parse(
+      await t.stack.getJson(batchManifestKey("public", body.batchId)),
+    );
     expect(manifest.source).toEqual({ kind: "dataset", datasetId: "street" });
     expect(manifest.outputs).toEqual(["mask", "rle", "coco"]);
     expect(manifest.shards.flatMap((s) => s.items.map((i) => i.id))).toEqual(["a.jpg", "b.png", "c.webp"]);
@@ -162,17 +149,17 @@ describe("batches", () => {
     ],
   ])("refuses %s and writes nothing", async (_what, request, httpStatus, code) => {
     await uploads("public", ["u1", "u2", "u3", "u4", "u5", "u6"]);
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const res = await post(request);
     const body = (await res.json()) as { error: { code: string } };
     expect([res.status, body.error.code]).toEqual([httpStatus, code]);
-    expect(await stack.allKeys()).toEqual(before);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual(before);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 
   it("takes a tenant's own task and policy version, which stay unknown to another tenant", async () => {
-    const acme = await putTestKey(stack, { tenant: "acme" });
-    const bolt = await putTestKey(stack, { tenant: "bolt" });
+    const acme = await putTestKey(t.stack, { tenant: "acme" });
+    const bolt = await putTestKey(t.stack, { tenant: "bolt" });
     const definition = {
       name: "discs",
       description: "acme's own task",
@@ -180,20 +167,20 @@ describe("batches", () => {
       texts: ["bright disc"],
       metrics: ["mIoU"],
     };
-    await put(
+    await t.stack.put(
       tenantTaskKey("acme", "discs"),
       JSON.stringify({ v: 1, tenant: "acme", definition, createdAt: new Date().toISOString() }),
     );
-    await put(tenantPolicyFileKey("acme", "discs", "d1", "card.json"), "{}");
+    await t.stack.put(tenantPolicyFileKey("acme", "discs", "d1", "card.json"), "{}");
     await uploads("acme", ["u1"]);
     await uploads("bolt", ["u1"]);
     const request = { images: ["u1"], task: "discs", policyVersion: "d1" };
     const accepted = await post(request, { authorization: acme.bearer });
     expect(accepted.status).toBe(202);
     const { batchId } = (await accepted.json()) as { batchId: string };
-    const manifest = BatchManifestSchema.parse(await getJson(batchManifestKey("acme", batchId)));
+    const manifest = BatchManifestSchema.parse(await t.stack.getJson(batchManifestKey("acme", batchId)));
     expect(manifest).toMatchObject({ tenant: "acme", task: "discs", policyVersion: "d1" });
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const unknown = await post(request, { authorization: bolt.bearer });
     expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([
       400,
@@ -205,13 +192,13 @@ describe("batches", () => {
       404,
       "POLICY_NOT_FOUND",
     ]);
-    expect(await stack.allKeys()).toEqual(before);
+    expect(await t.stack.allKeys()).toEqual(before);
   });
 
   it("admits the whole batch against the quota up front (402 when it does not fit, nothing written)", async () => {
-    const key = await putTestKey(stack, { tenant: "metered", quota: 3 });
+    const key = await putTestKey(t.stack, { tenant: "metered", quota: 3 });
     await uploads("metered", ["a", "b", "c", "d"]);
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const refused = await post(
       { images: ["a", "b", "c", "d"], task: "saliency" },
       { authorization: key.bearer },
@@ -220,7 +207,7 @@ describe("batches", () => {
     expect(await refused.json()).toMatchObject({
       error: { code: "QUOTA_EXCEEDED", details: { quota: 3, requested: 4 } },
     });
-    expect(await stack.allKeys()).toEqual(before);
+    expect(await t.stack.allKeys()).toEqual(before);
     const accepted = await post({ images: ["a", "b", "c"], task: "saliency" }, { authorization: key.bearer });
     expect(accepted.status).toBe(202);
     const again = await post({ images: ["d"], task: "saliency" }, { authorization: key.bearer });
@@ -242,12 +229,12 @@ describe("batches", () => {
       ...(error ? { error } : {}),
       durationMs: 1,
     });
-    await put(batchOutcomeKey("public", batchId, "ok", "u1"), JSON.stringify(outcome("u1")));
-    await put(
+    await t.stack.put(batchOutcomeKey("public", batchId, "ok", "u1"), JSON.stringify(outcome("u1")));
+    await t.stack.put(
       batchOutcomeKey("public", batchId, "failed", "u2"),
       JSON.stringify(outcome("u2", { code: "IMAGE_DECODE", message: "not an image" })),
     );
-    const view = await (await app.request(`/v1/batches/${batchId}`)).json();
+    const view = await (await t.app.request(`/v1/batches/${batchId}`)).json();
     expect(view).toMatchObject({
       batchId,
       state: "queued",
@@ -257,26 +244,26 @@ describe("batches", () => {
       results: {},
     });
     // GET /v1/jobs/{id} counts the same images while the batch runs.
-    const job = (await (await app.request(`/v1/jobs/${batchId}`)).json()) as {
+    const job = (await (await t.app.request(`/v1/jobs/${batchId}`)).json()) as {
       kind: string;
       progress: unknown;
     };
     expect(job).toMatchObject({ kind: "batch", progress: { done: 2, total: 3 } });
 
-    await put(batchResultKey("public", batchId, "batch.zip"), "zip");
-    const done = (await (await app.request(`/v1/batches/${batchId}`)).json()) as {
+    await t.stack.put(batchResultKey("public", batchId, "batch.zip"), "zip");
+    const done = (await (await t.app.request(`/v1/batches/${batchId}`)).json()) as {
       results: Record<string, { url: string }>;
     };
     expect(Object.keys(done.results)).toEqual(["batch.zip"]);
     expect(await (await fetch(done.results["batch.zip"].url)).text()).toBe("zip");
 
-    const image = await (await app.request(`/v1/batches/${batchId}/images/u1`)).json();
+    const image = await (await t.app.request(`/v1/batches/${batchId}/images/u1`)).json();
     expect(image).toMatchObject({ imageId: "u1", state: "succeeded", width: 4, height: 3, area: 5 });
     expect(Object.keys((image as { results: object }).results)).toEqual(["mask.png"]);
-    expect(await (await app.request(`/v1/batches/${batchId}/images/u3`)).json()).toMatchObject({
+    expect(await (await t.app.request(`/v1/batches/${batchId}/images/u3`)).json()).toMatchObject({
       state: "pending",
     });
-    expect((await app.request(`/v1/batches/${batchId}/images/zz`)).status).toBe(404);
-    expect((await app.request("/v1/batches/unknown")).status).toBe(404);
+    expect((await t.app.request(`/v1/batches/${batchId}/images/zz`)).status).toBe(404);
+    expect((await t.app.request("/v1/batches/unknown")).status).toBe(404);
   });
 });

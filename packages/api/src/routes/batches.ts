@@ -28,7 +28,8 @@ import {
   JobStatusSchema,
   jobStatusKey,
   KeySegmentSchema,
-  planBatchShards,
+  messageEnvelope,
+  planShards,
   queuedStatus,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
@@ -36,11 +37,11 @@ import { principalOf, tenantOf } from "../auth/principal.ts";
 import { checkUploads, listPrefixImages } from "../batches/batch-images.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
-import { limitBody } from "../http/limits.ts";
 import { publicUrl } from "../http/public-url.ts";
-import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { acceptJsonRoute, getByIdRoute, jsonResponse } from "../http/route-specs.ts";
+import { CallbackUrlSchema, ClassNameFieldSchema, pathParam, TaskFieldSchema } from "../http/schemas.ts";
 import { checkJobOptions, isClassPrompted } from "../jobs/job-options.ts";
-import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { statusUrl, submitShardedJob } from "../jobs/submit.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
 import { admit } from "../usage/quota.ts";
 import { mapLimited } from "../usage/summary.ts";
@@ -61,12 +62,7 @@ export const BatchRequestSchema = z
         "a datasets prefix of the caller's tenant (tenants/<tenant>/datasets/<id>/: every .jpg/.jpeg/.png/.webp in its images/), or a list of upload ids (each a string, or {uploadId, fileName} to name it in the COCO file); at most ALIGNSAM_MAX_BATCH_IMAGES (1000)",
     }),
     task: TaskFieldSchema,
-    className: z
-      .string()
-      .min(1)
-      .max(64)
-      .optional()
-      .openapi({ description: "class for class-prompted tasks (voc)" }),
+    className: ClassNameFieldSchema.optional(),
     policyVersion: KeySegmentSchema.optional(),
     outputs: z
       .array(BatchOutputSchema)
@@ -138,37 +134,23 @@ const BatchImageViewSchema = z
   .openapi("BatchImage");
 
 function postRoute(ctx: RouteContext) {
-  return createRoute({
-    method: "post",
+  return acceptJsonRoute(ctx, {
     path: "/v1/batches",
     summary: "Segment a set of images (a dataset prefix or uploads) into masks, COCO and an archive",
-    middleware: [limitBody(ctx.config.maxJsonBytes, "the request body")] as const,
-    request: { body: { required: true, content: { "application/json": { schema: BatchRequestSchema } } } },
-    responses: {
-      202: {
-        description: "batch accepted",
-        content: { "application/json": { schema: BatchAcceptedSchema } },
-      },
-      ...errorResponses(400, 401, 402, 404, 413, 415, 429, 503),
-    },
+    body: BatchRequestSchema,
+    description: "batch accepted",
+    accepted: BatchAcceptedSchema,
   });
 }
 
-const getRoute = createRoute({
-  method: "get",
+const getRoute = getByIdRoute({
   path: "/v1/batches/{id}",
   summary: "Batch progress, failures and result URLs",
-  request: { params: IdParamSchema },
-  responses: {
-    200: { description: "the batch", content: { "application/json": { schema: BatchViewSchema } } },
-    ...errorResponses(400, 401, 404, 429),
-  },
+  description: "the batch",
+  schema: BatchViewSchema,
 });
 
-const ImageParamsSchema = z.object({
-  id: KeySegmentSchema.meta({ param: { name: "id", in: "path" } }),
-  imageId: KeySegmentSchema.meta({ param: { name: "imageId", in: "path" }, example: "street-01.jpg" }),
-});
+const ImageParamsSchema = z.object({ id: pathParam("id"), imageId: pathParam("imageId", "street-01.jpg") });
 
 const imageRoute = createRoute({
   method: "get",
@@ -176,7 +158,7 @@ const imageRoute = createRoute({
   summary: "One image of a batch: its state and the URLs of its files",
   request: { params: ImageParamsSchema },
   responses: {
-    200: { description: "the image", content: { "application/json": { schema: BatchImageViewSchema } } },
+    200: jsonResponse("the image", BatchImageViewSchema),
     ...errorResponses(400, 401, 404, 429),
   },
 });
@@ -248,31 +230,18 @@ export function registerBatchRoutes(app: ApiApp, ctx: RouteContext): void {
       className: body.className,
       outputs: [...new Set(body.outputs ?? DEFAULT_BATCH_OUTPUTS)],
       source: resolved.source,
-      shards: planBatchShards(resolved.items, ctx.config.batchShardSize),
+      shards: planShards(resolved.items, ctx.config.batchShardSize),
       createdAt: now.toISOString(),
       callbackUrl: body.callbackUrl,
     } satisfies BatchManifest);
-    const release = (err: unknown) => admission.release().then(() => Promise.reject(err));
-    await ctx.store.putJson(batchManifestKey(tenant, batchId), manifest).catch(release);
-    const messages: BatchShardMessage[] = manifest.shards.map((s) => ({
-      v: 1,
-      type: "batch-shard",
-      jobId: batchId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: body.callbackUrl,
-      batchId,
-      shard: s.index,
-    }));
-    const status = queuedStatus({
-      jobId: batchId,
-      tenant,
-      kind: "batch",
-      total: images,
-      now,
-      callbackUrl: body.callbackUrl,
+    const job = { jobId: batchId, tenant, now, callbackUrl: body.callbackUrl };
+    const envelope = messageEnvelope("batch-shard", job);
+    await submitShardedJob(ctx, admission, {
+      manifestKey: batchManifestKey(tenant, batchId),
+      manifest,
+      status: queuedStatus({ ...job, kind: "batch", total: images }),
+      messages: manifest.shards.map((s): BatchShardMessage => ({ ...envelope, batchId, shard: s.index })),
     });
-    await submitJob(ctx, status, messages).catch(release);
     const url = batchUrl(ctx, c.req.url, batchId);
     c.header("Location", url);
     return c.json(

@@ -5,40 +5,30 @@ import {
   tenantPolicyCurrentKey,
   tenantPolicyFileKey,
 } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it, vi } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage } from "../testing/images.ts";
 
 describe("catalog routes, errors and request ids", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
+  const t = useTestApp();
 
   it("runs under the project's Node 24", () => {
     expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(24);
   });
 
   it("lists the registry's tasks and answers the health probe", async () => {
-    const tasks = (await (await app.request("/v1/tasks")).json()) as {
+    const tasks = (await (await t.app.request("/v1/tasks")).json()) as {
       tasks: Array<{ name: string; classPrompted: boolean }>;
     };
     expect(tasks.tasks.map((t) => t.name)).toEqual(defaultTaskRegistry.names());
     expect(tasks.tasks.find((t) => t.name === "voc")?.classPrompted).toBe(true);
-    const health = await app.request("/healthz");
+    const health = await t.app.request("/healthz");
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
   });
 
   it("serves an OpenAPI document describing every route and the error envelope", async () => {
-    const doc = (await (await app.request("/openapi.json")).json()) as {
+    const doc = (await (await t.app.request("/openapi.json")).json()) as {
       openapi: string;
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
       components: { schemas: Record<string, unknown> };
@@ -116,24 +106,22 @@ describe("catalog routes, errors and request ids", () => {
   });
 
   it("echoes a caller's request id, mints one otherwise, and answers unknown routes with the JSON envelope", async () => {
-    const res = await app.request("/v1/nothing", { headers: { "x-request-id": "trace-123" } });
+    const res = await t.app.request("/v1/nothing", { headers: { "x-request-id": "trace-123" } });
     expect(res.status).toBe(404);
     expect(res.headers.get("x-request-id")).toBe("trace-123");
     expect(await res.json()).toEqual({
       error: { code: "NOT_FOUND", message: "no route GET /v1/nothing", requestId: "trace-123" },
     });
-    const minted = await app.request("/healthz");
+    const minted = await t.app.request("/healthz");
     expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("lists the caller's policy versions of a task, marking the serving one (bundled when none)", async () => {
-    const put = (Key: string, Body: string) =>
-      stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body }));
-    await put(tenantPolicyFileKey("public", "shadow", "v1", "card.json"), "{}");
-    await put(tenantPolicyFileKey("public", "shadow", "v2", "card.json"), "{}");
-    await put(tenantPolicyFileKey("other", "blur", "x1", "card.json"), "{}");
+    await t.stack.put(tenantPolicyFileKey("public", "shadow", "v1", "card.json"), "{}");
+    await t.stack.put(tenantPolicyFileKey("public", "shadow", "v2", "card.json"), "{}");
+    await t.stack.put(tenantPolicyFileKey("other", "blur", "x1", "card.json"), "{}");
     const at = new Date().toISOString();
-    await put(
+    await t.stack.put(
       tenantPolicyCurrentKey("public", "shadow"),
       JSON.stringify({
         v: 1,
@@ -142,7 +130,7 @@ describe("catalog routes, errors and request ids", () => {
         history: [],
       }),
     );
-    const res = await app.request("/v1/tasks/shadow/policies");
+    const res = await t.app.request("/v1/tasks/shadow/policies");
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       task: "shadow",
@@ -153,40 +141,36 @@ describe("catalog routes, errors and request ids", () => {
       ],
     });
     // Another tenant's versions are not the caller's.
-    const none = await app.request("/v1/policies/blur");
+    const none = await t.app.request("/v1/policies/blur");
     expect(await none.json()).toMatchObject({
       serving: { source: "bundled", version: "bundled:blur" },
       versions: [],
     });
-    const unknown = await app.request("/v1/policies/sky");
+    const unknown = await t.app.request("/v1/policies/sky");
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_TASK");
-    const rollback = await app.request("/v1/tasks/shadow/rollback", { method: "POST" });
+    const rollback = await t.app.request("/v1/tasks/shadow/rollback", { method: "POST" });
     expect(await rollback.json()).toMatchObject({ serving: { source: "bundled" } });
   });
 
   it("answers 503 when the queue refuses the job, leaving its status failed rather than queued", async () => {
     const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const broken = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, queueUrl: `${stack.server.address}/000000000000/no-such-queue` },
-      newId: (() => {
-        let n = 0;
-        return () => `id-${++n}`;
-      })(),
-    });
+    const broken = t.variant(
+      { queueUrl: `${t.stack.server.address}/000000000000/no-such-queue` },
+      {
+        newId: (() => {
+          let n = 0;
+          return () => `id-${++n}`;
+        })(),
+      },
+    );
     const f = new FormData();
     f.set("image", new File([await makeImage("png")], "a.png"));
     f.set("task", "shadow");
     const res = await broken.request("/v1/segment", { method: "POST", body: f });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("QUEUE_UNAVAILABLE");
-    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-    const doc = await stack.s3.send(
-      new GetObjectCommand({ Bucket: stack.config.bucket, Key: jobStatusKey("public", "id-2") }),
-    );
-    const status = JobStatusSchema.parse(JSON.parse(await doc.Body!.transformToString()));
+    const status = JobStatusSchema.parse(await t.stack.getJson(jobStatusKey("public", "id-2")));
     expect(status).toMatchObject({ state: "failed", error: { code: "QUEUE_UNAVAILABLE" } });
     expect(quiet).toHaveBeenCalledOnce();
     quiet.mockRestore();

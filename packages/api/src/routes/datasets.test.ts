@@ -7,23 +7,13 @@ import {
   JobStatusSchema,
   jobStatusKey,
 } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { zipSync } from "fflate";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage } from "../testing/images.ts";
 
 describe("datasets routes", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ maxArchiveBytes: 200_000 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
+  const t = useTestApp({ maxArchiveBytes: 200_000 });
 
   async function archive(): Promise<Uint8Array> {
     const png = await makeImage("png");
@@ -34,7 +24,7 @@ describe("datasets routes", () => {
     const form = new FormData();
     form.append("archive", new File([new Uint8Array(body)], "data.zip", { type: "application/zip" }));
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    return app.request("/v1/datasets", { method: "POST", body: form });
+    return t.app.request("/v1/datasets", { method: "POST", body: form });
   }
 
   it("accepts a zip in the body: stores it, records the dataset and enqueues one dataset-import job", async () => {
@@ -44,11 +34,11 @@ describe("datasets routes", () => {
     const accepted = (await res.json()) as { datasetId: string; jobId: string; statusUrl: string };
     expect(accepted.jobId).toBe(accepted.datasetId);
     expect(accepted.statusUrl).toBe(`http://api.test/v1/datasets/${accepted.datasetId}`);
-    const [raw, ...more] = await stack.drainMessages();
+    const [raw, ...more] = await t.stack.drainMessages();
     expect(more).toEqual([]);
     const message = DatasetImportMessageSchema.parse(raw);
     expect(message).toMatchObject({ tenant: "public", datasetId: accepted.datasetId, category: "cat" });
-    const keys = await stack.allKeys();
+    const keys = await t.stack.allKeys();
     expect(keys).toEqual(
       [
         inputKey("public", message.uploadId),
@@ -57,7 +47,7 @@ describe("datasets routes", () => {
       ].sort(),
     );
 
-    const got = await app.request(`/v1/datasets/${accepted.datasetId}`);
+    const got = await t.app.request(`/v1/datasets/${accepted.datasetId}`);
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({
       state: "queued",
@@ -75,15 +65,15 @@ describe("datasets routes", () => {
     );
     const big = await upload(new Uint8Array(250_000));
     expect(big.status).toBe(413);
-    const empty = await app.request("/v1/datasets", { method: "POST" });
+    const empty = await t.app.request("/v1/datasets", { method: "POST" });
     expect(empty.status).toBe(400);
-    expect(await stack.allKeys()).toEqual([]);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual([]);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 
   it("takes a presigned upload by id, and 404s an id never uploaded", async () => {
     const zip = await archive();
-    const presign = await app.request("/v1/datasets/uploads", {
+    const presign = await t.app.request("/v1/datasets/uploads", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ contentType: "application/zip", contentLength: zip.length }),
@@ -100,22 +90,22 @@ describe("datasets routes", () => {
       body: new Uint8Array(zip),
     });
     expect(put.status).toBe(200);
-    const res = await app.request("/v1/datasets", {
+    const res = await t.app.request("/v1/datasets", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uploadId: target.uploadId }),
     });
     expect(res.status).toBe(202);
-    const [message] = (await stack.drainMessages()) as { uploadId: string }[];
+    const [message] = (await t.stack.drainMessages()) as { uploadId: string }[];
     expect(message.uploadId).toBe(target.uploadId);
 
-    const missing = await app.request("/v1/datasets", {
+    const missing = await t.app.request("/v1/datasets", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uploadId: "never-uploaded" }),
     });
     expect(missing.status).toBe(404);
-    const tooBig = await app.request("/v1/datasets/uploads", {
+    const tooBig = await t.app.request("/v1/datasets/uploads", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ contentType: "application/zip", contentLength: 300_000 }),
@@ -147,11 +137,7 @@ describe("datasets routes", () => {
       files: [],
       createdAt: now,
     });
-    const put = (key: string, value: unknown) =>
-      stack.s3.send(
-        new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: JSON.stringify(value) }),
-      );
-    await put(datasetReportKey("public", datasetId), report);
+    await t.stack.put(datasetReportKey("public", datasetId), report);
     const status = JobStatusSchema.parse({
       v: 1,
       jobId: datasetId,
@@ -162,25 +148,27 @@ describe("datasets routes", () => {
       createdAt: now,
       updatedAt: now,
     });
-    await put(jobStatusKey("public", datasetId), status);
+    await t.stack.put(jobStatusKey("public", datasetId), status);
     // Another tenant's dataset, and a dataset written object by object (no record): neither listed.
-    await put(datasetRecordKey("other", "theirs"), {
+    await t.stack.put(datasetRecordKey("other", "theirs"), {
       v: 1,
       datasetId: "theirs",
       jobId: "theirs",
       createdAt: now,
     });
-    await put("tenants/public/datasets/by-hand/images/x.png", {});
+    await t.stack.put("tenants/public/datasets/by-hand/images/x.png", {});
 
-    const got = (await (await app.request(`/v1/datasets/${datasetId}`)).json()) as Record<string, unknown>;
+    const got = (await (await t.app.request(`/v1/datasets/${datasetId}`)).json()) as Record<string, unknown>;
     expect(got).toMatchObject({ state: "succeeded", counts: { pairs: 1 }, report: { ids: ["a"] } });
-    const list = (await (await app.request("/v1/datasets")).json()) as { datasets: { datasetId: string }[] };
+    const list = (await (await t.app.request("/v1/datasets")).json()) as {
+      datasets: { datasetId: string }[];
+    };
     expect(list.datasets.map((d) => d.datasetId)).toEqual([datasetId]);
-    expect((await app.request("/v1/datasets/theirs")).status).toBe(404);
+    expect((await t.app.request("/v1/datasets/theirs")).status).toBe(404);
   });
 
   it("is described in the OpenAPI document", async () => {
-    const doc = (await (await app.request("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await t.app.request("/openapi.json")).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(["/v1/datasets", "/v1/datasets/{id}", "/v1/datasets/uploads"]),
     );

@@ -21,6 +21,7 @@ import {
   JobStatusSchema,
   jobStatusKey,
   KeySegmentSchema,
+  messageEnvelope,
   queuedStatus,
   sniffArchiveFormat,
   tenantPrefix,
@@ -30,8 +31,10 @@ import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
+import { presignedUploadRoute, presignUpload } from "../http/presigned-upload.ts";
 import { publicUrl } from "../http/public-url.ts";
-import { CallbackUrlSchema, IdParamSchema } from "../http/schemas.ts";
+import { getByIdRoute, jsonResponse } from "../http/route-specs.ts";
+import { CallbackUrlSchema, filePartSchema } from "../http/schemas.ts";
 import { submitJob } from "../jobs/submit.ts";
 
 /** Datasets one listing reads at most. */
@@ -53,14 +56,7 @@ const fields = {
 
 export const DatasetFormSchema = z
   .strictObject({
-    archive: z
-      .instanceof(File, {
-        error: (issue) =>
-          Array.isArray(issue.input)
-            ? `send exactly one archive part (got ${issue.input.length})`
-            : "archive must be a file part (curl: -F archive=@dataset.zip)",
-      })
-      .openapi({ type: "string", format: "binary", description: "zip, tar or tar.gz" }),
+    archive: filePartSchema("archive", "dataset.zip", "zip, tar or tar.gz"),
     ...fields,
   })
   .openapi("DatasetFormRequest");
@@ -102,23 +98,6 @@ const DatasetSchema = z
 
 const DatasetListItemSchema = DatasetSchema.omit({ report: true }).openapi("DatasetListItem");
 
-const ArchiveUploadRequestSchema = z
-  .strictObject({
-    contentType: z.enum(DATASET_ARCHIVE_CONTENT_TYPES),
-    contentLength: z.int().positive().openapi({ description: "exact size of the archive in bytes" }),
-  })
-  .openapi("DatasetUploadRequest");
-
-const ArchiveUploadSchema = z
-  .object({
-    uploadId: z.string(),
-    method: z.literal("PUT"),
-    url: z.url(),
-    headers: z.record(z.string(), z.string()),
-    expiresAt: z.iso.datetime(),
-  })
-  .openapi("DatasetUpload");
-
 function createDatasetRoute(ctx: RouteContext) {
   return createRoute({
     method: "post",
@@ -136,40 +115,28 @@ function createDatasetRoute(ctx: RouteContext) {
       },
     },
     responses: {
-      202: {
-        description: "import accepted",
-        content: { "application/json": { schema: DatasetAcceptedSchema } },
-      },
+      202: jsonResponse("import accepted", DatasetAcceptedSchema),
       ...errorResponses(400, 401, 404, 413, 415, 429, 503),
     },
   });
 }
 
 function presignRoute(ctx: RouteContext) {
-  return createRoute({
-    method: "post",
+  return presignedUploadRoute(ctx, {
     path: "/v1/datasets/uploads",
     summary: "Get a presigned URL to upload a large dataset archive",
-    middleware: [limitBody(ctx.config.maxJsonBytes, "the request body")] as const,
-    request: {
-      body: { required: true, content: { "application/json": { schema: ArchiveUploadRequestSchema } } },
-    },
-    responses: {
-      201: { description: "upload URL", content: { "application/json": { schema: ArchiveUploadSchema } } },
-      ...errorResponses(400, 401, 413, 429),
-    },
+    name: "DatasetUpload",
+    what: "the archive",
+    contentTypes: DATASET_ARCHIVE_CONTENT_TYPES,
+    errors: [400, 401, 413, 429],
   });
 }
 
-const getRoute = createRoute({
-  method: "get",
+const getRoute = getByIdRoute({
   path: "/v1/datasets/{id}",
   summary: "A dataset: import state, counts and the per-file report",
-  request: { params: IdParamSchema },
-  responses: {
-    200: { description: "the dataset", content: { "application/json": { schema: DatasetSchema } } },
-    ...errorResponses(400, 401, 404, 429),
-  },
+  description: "the dataset",
+  schema: DatasetSchema,
 });
 
 const listRoute = createRoute({
@@ -177,10 +144,7 @@ const listRoute = createRoute({
   path: "/v1/datasets",
   summary: "The tenant's uploaded datasets, newest first",
   responses: {
-    200: {
-      description: "datasets",
-      content: { "application/json": { schema: z.object({ datasets: z.array(DatasetListItemSchema) }) } },
-    },
+    200: jsonResponse("datasets", z.object({ datasets: z.array(DatasetListItemSchema) })),
     ...errorResponses(401, 429),
   },
 });
@@ -220,11 +184,7 @@ export function registerDatasetRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(presignRoute(ctx), async (c) => {
     const { contentType, contentLength } = c.req.valid("json");
     if (contentLength > ctx.config.maxArchiveBytes) throw tooLarge(ctx);
-    const uploadId = ctx.newId();
-    const url = await ctx.store.presignPut(inputKey(tenantOf(c), uploadId), contentType, contentLength);
-    const expiresAt = new Date(ctx.clock().getTime() + ctx.config.presignExpirySeconds * 1000).toISOString();
-    const headers = { "content-type": contentType, "content-length": String(contentLength) };
-    return c.json({ uploadId, method: "PUT" as const, url, headers, expiresAt }, 201);
+    return c.json(await presignUpload(ctx, tenantOf(c), { contentType, contentLength }), 201);
   });
 
   app.openapi(createDatasetRoute(ctx), async (c) => {
@@ -285,12 +245,7 @@ export function registerDatasetRoutes(app: ApiApp, ctx: RouteContext): void {
       createdAt: now.toISOString(),
     } satisfies DatasetRecord);
     const message: DatasetImportMessage = {
-      v: 1,
-      type: "dataset-import",
-      jobId: datasetId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: input.callbackUrl,
+      ...messageEnvelope("dataset-import", { jobId: datasetId, tenant, now, callbackUrl: input.callbackUrl }),
       datasetId,
       uploadId: upload.uploadId,
       category: input.category,

@@ -1,26 +1,15 @@
 import { evaluationShardDoneKey, JobStatusSchema, jobStatusKey } from "@alignsam/core/light";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 
 describe("evaluation progress", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({ evaluationShardSize: 2 });
 
-  beforeAll(async () => {
-    stack = await startTestStack({ evaluationShardSize: 2 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-
-  const put = (key: string, body: string) =>
-    stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: body }));
-  const json = async (path: string) => (await app.request(path)).json() as Promise<Record<string, unknown>>;
+  const json = async (path: string) => (await t.app.request(path)).json() as Promise<Record<string, unknown>>;
 
   /** What a worker does when it finishes a shard: the done marker (the status stays untouched). */
   const finishShard = (evalId: string, shard: number) =>
-    put(
+    t.stack.put(
       evaluationShardDoneKey("public", evalId, shard),
       JSON.stringify({ v: 1, evalId, shard, images: 2, failed: [], finishedAt: new Date().toISOString() }),
     );
@@ -28,29 +17,23 @@ describe("evaluation progress", () => {
   it("moves shards done / total on the job and the evaluation as shard markers appear", async () => {
     const prefix = "tenants/public/datasets/prog/";
     for (const n of ["a", "b", "c", "d", "e"]) {
-      await put(`${prefix}images/${n}.png`, "png");
-      await put(`${prefix}masks/${n}.png`, "png");
+      await t.stack.put(`${prefix}images/${n}.png`, "png");
+      await t.stack.put(`${prefix}masks/${n}.png`, "png");
     }
-    const res = await app.request("/v1/evaluations", {
+    const res = await t.app.request("/v1/evaluations", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ dataset: prefix, task: "shadow" }),
     });
     expect(res.status).toBe(202);
     const { evaluationId: id } = (await res.json()) as { evaluationId: string };
-    await stack.drainMessages();
+    await t.stack.drainMessages();
     expect((await json(`/v1/jobs/${id}`)).progress).toEqual({ done: 0, total: 3 });
 
     // A worker has taken the first shard (status running) and finished it, then another.
     const key = jobStatusKey("public", id);
-    const queued = JobStatusSchema.parse(
-      JSON.parse(
-        await (
-          await stack.s3.send(new GetObjectCommand({ Bucket: stack.config.bucket, Key: key }))
-        ).Body!.transformToString(),
-      ),
-    );
-    await put(key, JSON.stringify({ ...queued, state: "running" }));
+    const queued = JobStatusSchema.parse(await t.stack.getJson(key));
+    await t.stack.put(key, JSON.stringify({ ...queued, state: "running" }));
     await finishShard(id, 1);
     expect((await json(`/v1/jobs/${id}`)).progress).toEqual({ done: 1, total: 3 });
     expect((await json(`/v1/evaluations/${id}`)).shards).toEqual({ done: 1, total: 3 });
@@ -59,7 +42,10 @@ describe("evaluation progress", () => {
     expect((await json(`/v1/evaluations/${id}`)).shards).toEqual({ done: 2, total: 3 });
 
     // Once terminal, the status document's own progress is the answer.
-    await put(key, JSON.stringify({ ...queued, state: "succeeded", progress: { done: 3, total: 3 } }));
+    await t.stack.put(
+      key,
+      JSON.stringify({ ...queued, state: "succeeded", progress: { done: 3, total: 3 } }),
+    );
     expect(await json(`/v1/jobs/${id}`)).toMatchObject({
       state: "succeeded",
       progress: { done: 3, total: 3 },

@@ -6,10 +6,8 @@ import {
   jobStatusKey,
   queuedStatus,
 } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 
 interface ListBody {
   evaluations: Array<{
@@ -24,12 +22,9 @@ interface ListBody {
 }
 
 describe("recent evaluations and results through the API", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp();
   const put = (key: string, body: string | Uint8Array, type = "application/json") =>
-    stack.s3.send(
-      new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: body, ContentType: type }),
-    );
+    t.stack.put(key, body, type);
 
   async function putEvaluation(id: string, createdAt: string, extra: string[] = []) {
     const manifest = EvaluationManifestSchema.parse({
@@ -47,18 +42,11 @@ describe("recent evaluations and results through the API", () => {
     for (const name of extra) await put(`${evaluationPrefix("public", id)}${name}`, "x", "text/html");
   }
 
-  beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
-
   it("lists evaluations newest first, with links to the reports present", async () => {
     await putEvaluation("e-old", "2026-01-01T00:00:00.000Z");
     await putEvaluation("e-new", "2026-03-01T00:00:00.000Z", ["report.html", "summary.json"]);
     await putEvaluation("e-mid", "2026-02-01T00:00:00.000Z", ["report.md"]);
-    const res = await app.request("/v1/evaluations");
+    const res = await t.app.request("/v1/evaluations");
     expect(res.status).toBe(200);
     const body = (await res.json()) as ListBody;
     expect(body.evaluations.map((e) => e.evaluationId)).toEqual(["e-new", "e-mid", "e-old"]);
@@ -74,29 +62,29 @@ describe("recent evaluations and results through the API", () => {
   it("honours limit and refuses a bad one", async () => {
     await putEvaluation("a1", "2026-01-01T00:00:00.000Z");
     await putEvaluation("a2", "2026-01-02T00:00:00.000Z");
-    const body = (await (await app.request("/v1/evaluations?limit=1")).json()) as ListBody;
+    const body = (await (await t.app.request("/v1/evaluations?limit=1")).json()) as ListBody;
     expect(body.evaluations.map((e) => e.evaluationId)).toEqual(["a2"]);
-    expect((await app.request("/v1/evaluations?limit=0")).status).toBe(400);
+    expect((await t.app.request("/v1/evaluations?limit=0")).status).toBe(400);
   });
 
   it("answers an empty list when there are none", async () => {
-    expect(await (await app.request("/v1/evaluations")).json()).toEqual({ evaluations: [] });
+    expect(await (await t.app.request("/v1/evaluations")).json()).toEqual({ evaluations: [] });
   });
 
   it("serves a job's result with its stored type, and 404s name what is missing", async () => {
     await put(jobStatusKey("public", "j1"), JSON.stringify(queuedStatus({ jobId: "j1", kind: "segment" })));
     await put(jobResultKey("public", "j1", "steps.json"), '{"v":1}');
-    const ok = await app.request("/v1/jobs/j1/results/steps.json");
+    const ok = await t.app.request("/v1/jobs/j1/results/steps.json");
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toBe("application/json");
     expect(await ok.text()).toBe('{"v":1}');
-    const missing = await app.request("/v1/jobs/j1/results/mask.png");
+    const missing = await t.app.request("/v1/jobs/j1/results/mask.png");
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
       /no result "mask.png"/,
     );
-    const noJob = await app.request("/v1/jobs/nope/results/mask.png");
+    const noJob = await t.app.request("/v1/jobs/nope/results/mask.png");
     expect(((await noJob.json()) as { error: { message: string } }).error.message).toBe('no job "nope"');
-    expect((await app.request("/v1/jobs/j1/results/a..b")).status).toBe(400);
+    expect((await t.app.request("/v1/jobs/j1/results/a..b")).status).toBe(400);
   });
 });

@@ -18,7 +18,9 @@ import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses } from "../http/errors.ts";
 import { publicUrl } from "../http/public-url.ts";
+import { jsonResponse } from "../http/route-specs.ts";
 import { decimalIntField } from "../http/schemas.ts";
+import { mapLimited } from "../usage/summary.ts";
 
 /** Evaluations whose manifests one listing reads at most. */
 export const MAX_SCANNED = 500;
@@ -49,29 +51,10 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "recent evaluations",
-      content: {
-        "application/json": { schema: z.object({ evaluations: z.array(EvaluationListItemSchema) }) },
-      },
-    },
+    200: jsonResponse("recent evaluations", z.object({ evaluations: z.array(EvaluationListItemSchema) })),
     ...errorResponses(400, 401, 429),
   },
 });
-
-/** Map with at most `width` calls in flight, so a long listing does not flood S3. */
-async function mapLimited<T, R>(items: readonly T[], width: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return out;
-}
 
 export function registerEvaluationListRoutes(app: ApiApp, ctx: RouteContext): void {
   app.openapi(route, async (c) => {

@@ -16,19 +16,20 @@ import {
   JobStatusSchema,
   jobStatusKey,
   KeySegmentSchema,
-  planEvaluationShards,
+  messageEnvelope,
+  planShards,
   queuedStatus,
 } from "@alignsam/core/light";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { principalOf, tenantOf } from "../auth/principal.ts";
 import { listDatasetPairs, parseDatasetRef } from "../datasets/dataset-ref.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
-import { errorResponses, HttpError } from "../http/errors.ts";
-import { limitBody } from "../http/limits.ts";
+import { HttpError } from "../http/errors.ts";
 import { publicUrl } from "../http/public-url.ts";
-import { CallbackUrlSchema, IdParamSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { acceptJsonRoute, getByIdRoute } from "../http/route-specs.ts";
+import { CallbackUrlSchema, ClassNameFieldSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { checkJobOptions } from "../jobs/job-options.ts";
-import { statusUrl, submitJob } from "../jobs/submit.ts";
+import { statusUrl, submitShardedJob } from "../jobs/submit.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
 import { admit } from "../usage/quota.ts";
 
@@ -41,7 +42,7 @@ export const EvaluationRequestSchema = z
     }),
     task: TaskFieldSchema,
     policyVersion: KeySegmentSchema.optional(),
-    className: z.string().min(1).max(64).optional(),
+    className: ClassNameFieldSchema.optional(),
     callbackUrl: CallbackUrlSchema.optional(),
   })
   .openapi("EvaluationRequest");
@@ -75,33 +76,20 @@ const EvaluationViewSchema = z
   .openapi("Evaluation");
 
 function postRoute(ctx: RouteContext) {
-  return createRoute({
-    method: "post",
+  return acceptJsonRoute(ctx, {
     path: "/v1/evaluations",
     summary: "Evaluate a policy on a labelled dataset",
-    middleware: [limitBody(ctx.config.maxJsonBytes, "the request body")] as const,
-    request: {
-      body: { required: true, content: { "application/json": { schema: EvaluationRequestSchema } } },
-    },
-    responses: {
-      202: {
-        description: "evaluation accepted",
-        content: { "application/json": { schema: EvaluationAcceptedSchema } },
-      },
-      ...errorResponses(400, 401, 402, 404, 413, 415, 429, 503),
-    },
+    body: EvaluationRequestSchema,
+    description: "evaluation accepted",
+    accepted: EvaluationAcceptedSchema,
   });
 }
 
-const getRoute = createRoute({
-  method: "get",
+const getRoute = getByIdRoute({
   path: "/v1/evaluations/{id}",
   summary: "Evaluation progress, summary and report URLs",
-  request: { params: IdParamSchema },
-  responses: {
-    200: { description: "the evaluation", content: { "application/json": { schema: EvaluationViewSchema } } },
-    ...errorResponses(400, 401, 404, 429),
-  },
+  description: "the evaluation",
+  schema: EvaluationViewSchema,
 });
 
 function evaluationUrl(ctx: RouteContext, requestUrl: string, id: string): string {
@@ -136,31 +124,18 @@ export function registerEvaluationRoutes(app: ApiApp, ctx: RouteContext): void {
       datasetId,
       policyVersion: body.policyVersion,
       className: body.className,
-      shards: planEvaluationShards(listing.items, ctx.config.evaluationShardSize),
+      shards: planShards(listing.items, ctx.config.evaluationShardSize),
       createdAt: now.toISOString(),
       callbackUrl: body.callbackUrl,
     });
-    const release = (err: unknown) => admission.release().then(() => Promise.reject(err));
-    await ctx.store.putJson(evaluationManifestKey(tenant, evalId), manifest).catch(release);
-    const messages: EvalShardMessage[] = manifest.shards.map((s) => ({
-      v: 1,
-      type: "eval-shard",
-      jobId: evalId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: body.callbackUrl,
-      evalId,
-      shard: s.index,
-    }));
-    const status = queuedStatus({
-      jobId: evalId,
-      tenant,
-      kind: "evaluation",
-      total: manifest.shards.length,
-      now,
-      callbackUrl: body.callbackUrl,
+    const job = { jobId: evalId, tenant, now, callbackUrl: body.callbackUrl };
+    const envelope = messageEnvelope("eval-shard", job);
+    await submitShardedJob(ctx, admission, {
+      manifestKey: evaluationManifestKey(tenant, evalId),
+      manifest,
+      status: queuedStatus({ ...job, kind: "evaluation", total: manifest.shards.length }),
+      messages: manifest.shards.map((s): EvalShardMessage => ({ ...envelope, evalId, shard: s.index })),
     });
-    await submitJob(ctx, status, messages).catch(release);
     const url = evaluationUrl(ctx, c.req.url, evalId);
     c.header("Location", url);
     return c.json(

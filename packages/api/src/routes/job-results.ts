@@ -4,19 +4,17 @@
  * cross-origin object (to draw a mask on a canvas, replay steps.json) when the bucket answers CORS,
  * which S3 needs configuring for and emulators may not do at all. Same origin, same tenant rules.
  */
-import { jobPrefix, jobStatusKey, KeySegmentSchema } from "@alignsam/core/light";
+import { jobPrefix, jobStatusKey } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
+import { pathParam } from "../http/schemas.ts";
 
 /** Largest result served through the API (results are masks and small JSON documents). */
 export const MAX_PROXIED_RESULT_BYTES = 64 * 1024 * 1024;
 
-const ParamsSchema = z.object({
-  id: KeySegmentSchema.meta({ param: { name: "id", in: "path" } }),
-  name: KeySegmentSchema.meta({ param: { name: "name", in: "path" }, example: "mask.png" }),
-});
+const ParamsSchema = z.object({ id: pathParam("id"), name: pathParam("name", "mask.png") });
 
 const route = createRoute({
   method: "get",

@@ -17,11 +17,11 @@ import {
   jobStatusKey,
   PolicyServedSchema,
 } from "@alignsam/core/light";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
-import { errorResponses, HttpError } from "../http/errors.ts";
-import { IdParamSchema } from "../http/schemas.ts";
+import { HttpError } from "../http/errors.ts";
+import { getByIdRoute } from "../http/route-specs.ts";
 import { batchProgress } from "./batches.ts";
 
 const ResultLinkSchema = z.object({ url: z.url() });
@@ -54,15 +54,11 @@ export const JobViewSchema = z
   })
   .openapi("Job");
 
-const route = createRoute({
-  method: "get",
+const route = getByIdRoute({
   path: "/v1/jobs/{id}",
   summary: "Job status and result URLs",
-  request: { params: IdParamSchema },
-  responses: {
-    200: { description: "the job", content: { "application/json": { schema: JobViewSchema } } },
-    ...errorResponses(400, 401, 404, 429),
-  },
+  description: "the job",
+  schema: JobViewSchema,
 });
 
 /** Presign every object under `prefix` plus the named keys that lie inside it, by result name. */

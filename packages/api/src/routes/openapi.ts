@@ -10,7 +10,7 @@ export function registerOpenApiRoute(app: ApiApp): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
-    description: "An API key made with `alignsam keys create`, sent as `Authorization: Bearer <key>`.",
+    description: "An API key made with `npm run keys -- create`, sent as `Authorization: Bearer <key>`.",
   });
   app.get("/openapi.json", (c) => {
     const doc = app.getOpenAPI31Document(openApiConfig);

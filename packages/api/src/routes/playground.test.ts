@@ -1,33 +1,26 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ApiApp } from "../http/context.ts";
+import { useTestApp } from "../testing/app.ts";
 import { PLAYGROUND_CSP } from "./playground.ts";
 
 describe("playground page", () => {
-  let stack: TestStack;
-  let built: ReturnType<typeof createApp>;
-  let unbuilt: ReturnType<typeof createApp>;
+  const t = useTestApp();
+  let built: ApiApp;
+  let unbuilt: ApiApp;
 
-  beforeAll(async () => {
-    stack = await startTestStack();
+  beforeAll(() => {
     const dist = mkdtempSync(join(tmpdir(), "playground-dist-"));
     mkdirSync(join(dist, "assets"));
     writeFileSync(join(dist, "index.html"), '<!doctype html><script src="/assets/main-abc.js"></script>');
     writeFileSync(join(dist, "assets", "main-abc.js"), "console.log(1)");
     writeFileSync(join(dist, "assets", "style-abc.css"), "body{}");
     writeFileSync(join(dist, "assets", "notes.txt"), "not served");
-    built = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, playgroundDist: dist });
-    unbuilt = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: stack.config,
-      playgroundDist: join(dist, "missing"),
-    });
+    built = t.variant({}, { playgroundDist: dist });
+    unbuilt = t.variant({}, { playgroundDist: join(dist, "missing") });
   });
-  afterAll(() => stack?.stop());
 
   it("serves index.html at / with a same-origin Content-Security-Policy", async () => {
     const res = await built.request("/");

@@ -12,7 +12,6 @@
  */
 import {
   jobResultKey,
-  KeySegmentSchema,
   type PromotionDecision,
   PromotionDecisionSchema,
   PromotionEntrySchema,
@@ -26,6 +25,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
+import { jsonResponse } from "../http/route-specs.ts";
+import { pathParam, TaskParamSchema } from "../http/schemas.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
 
 const VersionSchema = z.object({
@@ -65,40 +66,36 @@ const PolicyViewSchema = z
   })
   .openapi("Policies");
 
-const TaskParam = z.object({
-  task: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "task", in: "path" }, example: "discs" }),
-});
-
 const okPolicies = {
-  200: { description: "the task's policies", content: { "application/json": { schema: PolicyViewSchema } } },
+  200: jsonResponse("the task's policies", PolicyViewSchema),
 };
 
-const listRoute = createRoute({
-  method: "get",
-  path: "/v1/tasks/{task}/policies",
-  summary: "Your policy versions of a task, their metrics and provenance",
-  request: { params: TaskParam },
-  responses: { ...okPolicies, ...errorResponses(400, 401, 429) },
-});
+/** The listing, at its path and at the older one it keeps answering. */
+function listRouteAt<P extends string>(path: P, summary: string) {
+  return createRoute({
+    method: "get",
+    path,
+    summary,
+    request: { params: TaskParamSchema },
+    responses: { ...okPolicies, ...errorResponses(400, 401, 429) },
+  });
+}
 
-const legacyListRoute = createRoute({
-  method: "get",
-  path: "/v1/policies/{task}",
-  summary: "Your policy versions of a task (same as GET /v1/tasks/{task}/policies)",
-  request: { params: TaskParam },
-  responses: { ...okPolicies, ...errorResponses(400, 401, 429) },
-});
+const listRoute = listRouteAt(
+  "/v1/tasks/{task}/policies",
+  "Your policy versions of a task, their metrics and provenance",
+);
+const legacyListRoute = listRouteAt(
+  "/v1/policies/{task}",
+  "Your policy versions of a task (same as GET /v1/tasks/{task}/policies)",
+);
 
 const promoteRoute = createRoute({
   method: "post",
   path: "/v1/tasks/{task}/policies/{version}/promote",
   summary: "Serve one of your versions of a task",
   request: {
-    params: TaskParam.extend({ version: KeySegmentSchema.meta({ param: { name: "version", in: "path" } }) }),
+    params: TaskParamSchema.extend({ version: pathParam("version") }),
   },
   responses: { ...okPolicies, ...errorResponses(400, 401, 404, 409, 429) },
 });
@@ -107,7 +104,7 @@ const rollbackRoute = createRoute({
   method: "post",
   path: "/v1/tasks/{task}/rollback",
   summary: "Serve the version the current one replaced (or the bundled policy)",
-  request: { params: TaskParam },
+  request: { params: TaskParamSchema },
   responses: { ...okPolicies, ...errorResponses(400, 401, 409, 429) },
 });
 

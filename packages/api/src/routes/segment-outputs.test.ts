@@ -1,29 +1,20 @@
 import { SegmentMessageSchema } from "@alignsam/core/light";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage } from "../testing/images.ts";
 
 describe("POST /v1/segment outputs", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
+  const t = useTestApp();
 
   async function postForm(outputs: string[]) {
     const f = new FormData();
     f.set("image", new File([await makeImage("png")], "x.png", { type: "image/png" }));
     f.set("task", "shadow");
     for (const o of outputs) f.append("outputs", o);
-    return app.request("/v1/segment", { method: "POST", body: f });
+    return t.app.request("/v1/segment", { method: "POST", body: f });
   }
 
-  const sent = async () => (await stack.drainMessages()).map((m) => SegmentMessageSchema.parse(m));
+  const sent = async () => (await t.stack.drainMessages()).map((m) => SegmentMessageSchema.parse(m));
 
   it("passes repeated or comma-separated form outputs through to the message, once each", async () => {
     expect((await postForm(["mask", "rle"])).status).toBe(202);
@@ -36,11 +27,11 @@ describe("POST /v1/segment outputs", () => {
     const f = new FormData();
     f.set("image", new File([await makeImage("png")], "x.png", { type: "image/png" }));
     f.set("task", "shadow");
-    const first = await app.request("/v1/segment", { method: "POST", body: f });
+    const first = await t.app.request("/v1/segment", { method: "POST", body: f });
     expect(first.status).toBe(202);
     const [m] = await sent();
     expect(m.outputs).toBeUndefined();
-    const res = await app.request("/v1/segment", {
+    const res = await t.app.request("/v1/segment", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uploadId: m.uploadId, task: "shadow", outputs: ["probability"] }),
@@ -54,7 +45,7 @@ describe("POST /v1/segment outputs", () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(JSON.stringify(body.error)).toMatch(/trajectory/);
-    expect(await stack.allKeys()).toEqual([]);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual([]);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 });

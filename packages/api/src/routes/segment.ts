@@ -7,10 +7,13 @@ import {
   AlignSamError,
   inputKey,
   KeySegmentSchema,
+  messageEnvelope,
   queuedStatus,
   SEGMENT_OUTPUTS,
   type SegmentMessage,
   SegmentOutputSchema,
+  STEPS_RANGE,
+  StepsSchema,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../auth/principal.ts";
@@ -18,22 +21,25 @@ import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { sniffImage } from "../http/image-sniff.ts";
 import { limitBody, MULTIPART_OVERHEAD_BYTES } from "../http/limits.ts";
-import { CallbackUrlSchema, decimalIntField, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
+import { jsonResponse } from "../http/route-specs.ts";
+import {
+  CallbackUrlSchema,
+  ClassNameFieldSchema,
+  decimalIntField,
+  filePartSchema,
+  JobAcceptedSchema,
+  TaskFieldSchema,
+} from "../http/schemas.ts";
 import { checkJobOptions, isClassPrompted } from "../jobs/job-options.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
-import { admit } from "../usage/quota.ts";
+import { admit, releaseOnFailure } from "../usage/quota.ts";
 
 const options = {
   policyVersion: KeySegmentSchema.optional().meta({
     description: "policy version; default: the task's current",
   }),
-  className: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .openapi({ description: "class for class-prompted tasks (voc)" }),
+  className: ClassNameFieldSchema.optional(),
   callbackUrl: CallbackUrlSchema.optional(),
 };
 
@@ -62,7 +68,7 @@ export const SegmentJsonSchema = z
   .strictObject({
     uploadId: KeySegmentSchema.meta({ description: "id returned by POST /v1/uploads" }),
     task: TaskFieldSchema,
-    steps: z.int().min(1).max(64).optional().openapi({ description: "T, the number of prompting steps" }),
+    steps: StepsSchema.optional().meta({ description: "T, the number of prompting steps" }),
     greedy: z.boolean().optional().openapi({ description: "argmax actions (default true)" }),
     seed: z.int().min(0).optional(),
     outputs: OutputsJsonSchema.optional(),
@@ -72,17 +78,9 @@ export const SegmentJsonSchema = z
 
 export const SegmentFormSchema = z
   .strictObject({
-    image: z
-      .instanceof(File, {
-        // Two image parts reach the schema as an array; say so, not "not a file".
-        error: (issue) =>
-          Array.isArray(issue.input)
-            ? `send exactly one image part (got ${issue.input.length})`
-            : "image must be a file part (curl: -F image=@photo.png)",
-      })
-      .openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),
+    image: filePartSchema("image", "photo.png", "JPEG, PNG or WebP"),
     task: TaskFieldSchema,
-    steps: decimalIntField(1, 64).optional(),
+    steps: decimalIntField(STEPS_RANGE.min, STEPS_RANGE.max).optional(),
     greedy: z.stringbool().optional().openapi({ type: "boolean" }),
     seed: decimalIntField(0).optional(),
     outputs: OutputsFormSchema.optional(),
@@ -107,7 +105,7 @@ function segmentRoute(ctx: RouteContext) {
       },
     },
     responses: {
-      202: { description: "job accepted", content: { "application/json": { schema: JobAcceptedSchema } } },
+      202: jsonResponse("job accepted", JobAcceptedSchema),
       ...errorResponses(400, 401, 402, 404, 413, 415, 429, 503),
     },
   });
@@ -190,12 +188,7 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
     const admission = await admit(ctx, principal, { jobId, kind: "segment", images: 1 });
     const now = ctx.clock();
     const message: SegmentMessage = {
-      v: 1,
-      type: "segment",
-      jobId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: input.callbackUrl,
+      ...messageEnvelope("segment", { jobId, tenant, now, callbackUrl: input.callbackUrl }),
       task: input.task,
       uploadId,
       policyVersion: input.policyVersion,
@@ -204,14 +197,11 @@ export function registerSegmentRoutes(app: ApiApp, ctx: RouteContext): void {
       ...(input.outputs ? { outputs: [...new Set(input.outputs)] } : {}),
     };
     const status = queuedStatus({ jobId, tenant, kind: "segment", now, callbackUrl: input.callbackUrl });
-    try {
+    await releaseOnFailure(admission, async () => {
       if (upload.bytes)
         await ctx.store.putBytes(inputKey(tenant, uploadId), upload.bytes, upload.contentType!);
       await submitJob(ctx, status, [message]);
-    } catch (err) {
-      await admission.release().catch(() => undefined);
-      throw err;
-    }
+    });
     const url = statusUrl(ctx, c.req.url, jobId);
     c.header("Location", url);
     return c.json({ jobId, state: "queued" as const, statusUrl: url }, 202);

@@ -1,8 +1,6 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { fakeDns } from "../testing/dns.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
 import { makeImage } from "../testing/images.ts";
 
 /**
@@ -10,8 +8,6 @@ import { makeImage } from "../testing/images.ts";
  * error envelope and leaves the bucket and the queue as they were.
  */
 describe("checks made before a job is accepted", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
   let png: Uint8Array<ArrayBuffer>;
 
   const dns = fakeDns({
@@ -21,26 +17,22 @@ describe("checks made before a job is accepted", () => {
     "loop6.example": ["::1"],
   });
 
+  const t = useTestApp({}, { resolveHost: dns });
   beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, resolveHost: dns });
     png = await makeImage("png");
   });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
 
-  const put = (key: string, body = "x") =>
-    stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key: key, Body: body }));
+  const put = (key: string, body = "x") => t.stack.put(key, body);
 
   function segmentForm(fields: Record<string, string | string[]>, images = 1) {
     const f = new FormData();
     for (let i = 0; i < images; i++) f.append("image", new File([png], `x${i}.png`, { type: "image/png" }));
     for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) f.append(k, one);
-    return app.request("/v1/segment", { method: "POST", body: f });
+    return t.app.request("/v1/segment", { method: "POST", body: f });
   }
 
   function postJson(path: string, body: unknown) {
-    return app.request(path, {
+    return t.app.request(path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -54,15 +46,15 @@ describe("checks made before a job is accepted", () => {
     };
     expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
     expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
-    expect(await stack.allKeys()).toEqual(keysBefore);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual(keysBefore);
+    expect(await t.stack.drainMessages()).toEqual([]);
     return body.error;
   }
 
   it("refuses a policy version the task does not have, listing those it has", async () => {
     await put("tenants/public/policies/shadow/v1/card.json");
     await put("tenants/public/policies/shadow/v2/card.json");
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const err = await refused(
       await segmentForm({ task: "shadow", policyVersion: "v9" }),
       404,
@@ -75,12 +67,12 @@ describe("checks made before a job is accepted", () => {
     await refused(await segmentForm({ task: "glass", policyVersion: "v1" }), 404, "POLICY_NOT_FOUND", before);
     const accepted = await segmentForm({ task: "shadow", policyVersion: "v2" });
     expect(accepted.status).toBe(202);
-    expect(await stack.drainMessages()).toMatchObject([{ policyVersion: "v2" }]);
+    expect(await t.stack.drainMessages()).toMatchObject([{ policyVersion: "v2" }]);
   });
 
   it("refuses an unknown policy version for an evaluation too, before its manifest", async () => {
     for (const f of ["images/a.png", "masks/a.png"]) await put(`tenants/public/datasets/set/${f}`);
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const body = { task: "saliency", dataset: "tenants/public/datasets/set/", policyVersion: "nope" };
     const err = await refused(await postJson("/v1/evaluations", body), 404, "POLICY_NOT_FOUND", before);
     expect(err.message).toContain("no stored versions");
@@ -118,10 +110,10 @@ describe("checks made before a job is accepted", () => {
 
   it("refuses seed=0x10 and an evaluations limit of 1e1, accepts plain decimals", async () => {
     await refused(await segmentForm({ task: "shadow", seed: "0x10" }), 400, "INVALID_REQUEST");
-    await refused(await app.request("/v1/evaluations?limit=1e1"), 400, "INVALID_REQUEST");
-    expect((await app.request("/v1/evaluations?limit=10")).status).toBe(200);
+    await refused(await t.app.request("/v1/evaluations?limit=1e1"), 400, "INVALID_REQUEST");
+    expect((await t.app.request("/v1/evaluations?limit=10")).status).toBe(200);
     expect((await segmentForm({ task: "shadow", steps: "10", seed: "16" })).status).toBe(202);
-    expect(await stack.drainMessages()).toMatchObject([{ options: { steps: 10, seed: 16 } }]);
+    expect(await t.stack.drainMessages()).toMatchObject([{ options: { steps: 10, seed: 16 } }]);
   });
 
   it("says 'exactly one image part' for two image parts, and 'file part' for a text one", async () => {
@@ -164,12 +156,7 @@ describe("checks made before a job is accepted", () => {
   });
 
   it("lets a callback through when DNS does not answer in time (the worker checks again)", async () => {
-    const silent = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: stack.config,
-      resolveHost: () => new Promise(() => {}),
-    });
+    const silent = t.variant({}, { resolveHost: () => new Promise(() => {}) });
     const f = new FormData();
     f.set("image", new File([png], "x.png", { type: "image/png" }));
     f.set("task", "shadow");

@@ -11,10 +11,12 @@ import {
   TenantTaskSchema,
   tenantTaskKey,
 } from "@alignsam/core/light";
+import { isPreconditionFailed } from "@alignsam/core/storage";
 import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf, tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
+import { jsonBody, jsonResponse } from "../http/route-specs.ts";
 import { listOwnTasks, MAX_OWN_TASKS } from "../tasks/tenant-tasks.ts";
 
 const TaskSchema = z
@@ -66,10 +68,7 @@ const listRoute = createRoute({
   path: "/v1/tasks",
   summary: "List tasks (built in and your own)",
   responses: {
-    200: {
-      description: "known tasks",
-      content: { "application/json": { schema: z.object({ tasks: z.array(TaskSchema) }) } },
-    },
+    200: jsonResponse("known tasks", z.object({ tasks: z.array(TaskSchema) })),
     ...errorResponses(401),
   },
 });
@@ -78,9 +77,9 @@ const defineRoute = createRoute({
   method: "post",
   path: "/v1/tasks",
   summary: "Define a task of your own (your tenant only)",
-  request: { body: { required: true, content: { "application/json": { schema: DefineTaskSchema } } } },
+  request: { body: jsonBody(DefineTaskSchema) },
   responses: {
-    201: { description: "the task", content: { "application/json": { schema: TaskSchema } } },
+    201: jsonResponse("the task", TaskSchema),
     ...errorResponses(400, 401, 409),
   },
 });
@@ -138,7 +137,7 @@ export function registerTaskRoutes(app: ApiApp, ctx: RouteContext): void {
     try {
       await ctx.store.putJson(key, record, { ifNoneMatch: true });
     } catch (e) {
-      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) throw taken();
+      if (isPreconditionFailed(e)) throw taken();
       throw e;
     }
     return c.json(toView(definition, true), 201);

@@ -1,29 +1,20 @@
 import { signedHeaders, TrainMessageSchema, webhookSecretKey } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { putTestKey, type TestKey } from "../testing/keys.ts";
 
 const NOW = new Date("2026-03-04T05:06:07Z");
 
 describe("tenant tasks, trainings and webhook secrets", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({}, { clock: () => NOW });
   let a: TestKey;
   let b: TestKey;
   let tight: TestKey;
 
-  beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, clock: () => NOW });
-  });
-  afterAll(() => stack?.stop());
   beforeEach(async () => {
-    stack.server.reset();
-    a = await putTestKey(stack, { tenant: "acme" });
-    b = await putTestKey(stack, { tenant: "bolt" });
-    tight = await putTestKey(stack, { tenant: "tiny", quota: 3 });
+    a = await putTestKey(t.stack, { tenant: "acme" });
+    b = await putTestKey(t.stack, { tenant: "bolt" });
+    tight = await putTestKey(t.stack, { tenant: "tiny", quota: 3 });
     for (const tenant of ["acme", "tiny"]) {
       for (const id of ["p1", "p2", "p3", "p4"]) {
         for (const [folder, ext] of [
@@ -31,7 +22,7 @@ describe("tenant tasks, trainings and webhook secrets", () => {
           ["masks", "png"],
         ]) {
           const Key = `tenants/${tenant}/datasets/set/${folder}/${id}.${ext}`;
-          await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body: "x" }));
+          await t.stack.put(Key, "x");
         }
       }
     }
@@ -44,7 +35,7 @@ describe("tenant tasks, trainings and webhook secrets", () => {
     body?: unknown,
     headers: Record<string, string> = {},
   ) =>
-    app.request(path, {
+    t.app.request(path, {
       method,
       headers: {
         authorization: key.bearer,
@@ -99,7 +90,7 @@ describe("tenant tasks, trainings and webhook secrets", () => {
     expect(res.status).toBe(202);
     const { jobId, trainingUrl } = (await res.json()) as { jobId: string; trainingUrl: string };
     expect(trainingUrl).toContain(`/v1/tasks/rust/trainings/${jobId}`);
-    const [message] = (await stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
+    const [message] = (await t.stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
     expect(message).toMatchObject({
       jobId,
       tenant: "acme",
@@ -119,17 +110,17 @@ describe("tenant tasks, trainings and webhook secrets", () => {
     const res = await call(tight, "/v1/tasks/saliency/trainings", "POST", { dataset: "set" });
     expect(res.status).toBe(402);
     expect(await errorOf(res)).toMatchObject({ code: "QUOTA_EXCEEDED" });
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 
   it("verifies a tenant-signed webhook with that tenant's secret, for its datasets only, until rotated", async () => {
     const made = await call(a, "/v1/webhook-secret", "POST");
     expect(made.status).toBe(201);
     const { secret, tenantHeader } = (await made.json()) as { secret: string; tenantHeader: string };
-    expect(await stack.allKeys()).toContain(webhookSecretKey("acme"));
+    expect(await t.stack.allKeys()).toContain(webhookSecretKey("acme"));
     const body = JSON.stringify({ task: "saliency", dataset: "tenants/acme/datasets/set/" });
     const send = (raw: string, signWith: string, tenant: string, seconds = 0) =>
-      app.request("/v1/webhooks/retrain", {
+      t.app.request("/v1/webhooks/retrain", {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -140,7 +131,7 @@ describe("tenant tasks, trainings and webhook secrets", () => {
       });
     const ok = await send(body, secret, "acme");
     expect(ok.status).toBe(202);
-    const [message] = (await stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
+    const [message] = (await t.stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
     expect(message).toMatchObject({ tenant: "acme", task: "saliency", promote: "auto" });
     // Its secret cannot train another tenant's dataset, nor be used in another tenant's name.
     const foreign = JSON.stringify({ task: "saliency", dataset: "tenants/tiny/datasets/set/" });

@@ -14,6 +14,7 @@ import {
   jobResultKey,
   jobStatusKey,
   KeySegmentSchema,
+  messageEnvelope,
   PromotionDecisionSchema,
   queuedStatus,
   TrainingProgressSchema,
@@ -26,21 +27,14 @@ import { checkCallbackHost } from "../http/callback-url.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { publicUrl } from "../http/public-url.ts";
-import { CallbackUrlSchema, JobAcceptedSchema } from "../http/schemas.ts";
+import { jsonBody, jsonResponse } from "../http/route-specs.ts";
+import { CallbackUrlSchema, JobAcceptedSchema, pathParam, TaskParamSchema } from "../http/schemas.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
-import { admit } from "../usage/quota.ts";
+import { admit, releaseOnFailure } from "../usage/quota.ts";
 
 /** Labelled pairs one training run reads at most (the worker's own bound, ALIGNSAM_MAX_TRAIN_IMAGES, may be lower). */
 export const MAX_TRAINING_PAIRS = 500;
-
-const TaskParamSchema = z.object({
-  task: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "task", in: "path" }, example: "discs" }),
-});
 
 /** Bounded so one request cannot buy an unbounded amount of compute. */
 export const TrainingOptionsSchema = z
@@ -100,15 +94,10 @@ function postRoute() {
     summary: "Train your version of a task on one of your labelled datasets",
     request: {
       params: TaskParamSchema,
-      body: { required: true, content: { "application/json": { schema: TrainingRequestSchema } } },
+      body: jsonBody(TrainingRequestSchema),
     },
     responses: {
-      202: {
-        description: "train job accepted",
-        content: {
-          "application/json": { schema: JobAcceptedSchema.extend({ trainingUrl: z.url() }) },
-        },
-      },
+      202: jsonResponse("train job accepted", JobAcceptedSchema.extend({ trainingUrl: z.url() })),
       ...errorResponses(400, 401, 402, 404, 429, 503),
     },
   });
@@ -119,12 +108,10 @@ const getRoute = createRoute({
   path: "/v1/tasks/{task}/trainings/{id}",
   summary: "Progress and report of a training run",
   request: {
-    params: TaskParamSchema.extend({
-      id: KeySegmentSchema.meta({ param: { name: "id", in: "path" } }),
-    }),
+    params: TaskParamSchema.extend({ id: pathParam("id") }),
   },
   responses: {
-    200: { description: "the training", content: { "application/json": { schema: TrainingViewSchema } } },
+    200: jsonResponse("the training", TrainingViewSchema),
     ...errorResponses(400, 401, 404, 429),
   },
 });
@@ -166,12 +153,7 @@ export function registerTrainingRoutes(app: ApiApp, ctx: RouteContext): void {
     const admission = await admit(ctx, principal, { jobId, kind: "train", images: listing.items.length });
     const now = ctx.clock();
     const message: TrainMessage = {
-      v: 1,
-      type: "train",
-      jobId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: body.callbackUrl,
+      ...messageEnvelope("train", { jobId, tenant, now, callbackUrl: body.callbackUrl }),
       task: task.name,
       datasetId: body.dataset,
       ...(ctx.tasks.has(task.name) ? {} : { taskDefinition: task }),
@@ -181,16 +163,8 @@ export function registerTrainingRoutes(app: ApiApp, ctx: RouteContext): void {
       promote: body.promote ?? "auto",
       ...(principal.keyId ? { keyId: principal.keyId } : {}),
     };
-    try {
-      await submitJob(
-        ctx,
-        queuedStatus({ jobId, tenant, kind: "train", now, callbackUrl: body.callbackUrl }),
-        [message],
-      );
-    } catch (err) {
-      await admission.release().catch(() => undefined);
-      throw err;
-    }
+    const status = queuedStatus({ jobId, tenant, kind: "train", now, callbackUrl: body.callbackUrl });
+    await releaseOnFailure(admission, () => submitJob(ctx, status, [message]));
     const url = statusUrl(ctx, c.req.url, jobId);
     const trainingUrl = publicUrl(
       ctx.config,

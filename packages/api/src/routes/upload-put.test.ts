@@ -1,8 +1,7 @@
 import { inputKey } from "@alignsam/core/light";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage, SVG_BYTES } from "../testing/images.ts";
 import { putTestKey } from "../testing/keys.ts";
 import { uploadDeclarationKey } from "./upload-put.ts";
@@ -12,17 +11,9 @@ const MAX_IMAGE_BYTES = 100_000;
 const MAX_JSON_BYTES = 4096;
 
 describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({ maxImageBytes: MAX_IMAGE_BYTES, maxJsonBytes: MAX_JSON_BYTES });
 
-  beforeAll(async () => {
-    stack = await startTestStack({ maxImageBytes: MAX_IMAGE_BYTES, maxJsonBytes: MAX_JSON_BYTES });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
-
-  async function create(contentType: string, contentLength: number, bearer?: string, on = app) {
+  async function create(contentType: string, contentLength: number, bearer?: string, on = t.app) {
     const res = await on.request("/v1/uploads", {
       method: "POST",
       headers: { "content-type": "application/json", ...(bearer ? { authorization: bearer } : {}) },
@@ -32,7 +23,7 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
     return ((await res.json()) as { uploadId: string }).uploadId;
   }
 
-  function put(uploadId: string, body: Uint8Array, contentType: string, bearer?: string, on = app) {
+  function put(uploadId: string, body: Uint8Array, contentType: string, bearer?: string, on = t.app) {
     return on.request(`/v1/uploads/${uploadId}`, {
       method: "PUT",
       headers: { "content-type": contentType, ...(bearer ? { authorization: bearer } : {}) },
@@ -57,8 +48,8 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
       width: 200,
       height: 150,
     });
-    const stored = await stack.s3.send(
-      new GetObjectCommand({ Bucket: stack.config.bucket, Key: inputKey("public", uploadId) }),
+    const stored = await t.stack.s3.send(
+      new GetObjectCommand({ Bucket: t.stack.config.bucket, Key: inputKey("public", uploadId) }),
     );
     expect(stored.ContentType).toBe("image/png");
     expect(new Uint8Array(await stored.Body!.transformToByteArray())).toEqual(png);
@@ -68,8 +59,8 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    expect((await app.request("/v1/segment", json({ uploadId, task: "shadow" }))).status).toBe(202);
-    const batch = await app.request(
+    expect((await t.app.request("/v1/segment", json({ uploadId, task: "shadow" }))).status).toBe(202);
+    const batch = await t.app.request(
       "/v1/batches",
       json({ images: [{ uploadId, fileName: "scene.png" }], task: "shadow" }),
     );
@@ -84,7 +75,7 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
       code: "IMAGE_UNSUPPORTED_FORMAT",
       message: expect.stringContaining("SVG"),
     });
-    expect(await stack.allKeys()).toEqual([uploadDeclarationKey("public", uploadId)]);
+    expect(await t.stack.allKeys()).toEqual([uploadDeclarationKey("public", uploadId)]);
   });
 
   it("refuses a body past the image byte limit with 413 and stores nothing", async () => {
@@ -92,7 +83,7 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
     const res = await put(uploadId, new Uint8Array(MAX_IMAGE_BYTES + 1), "image/png");
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
-    expect(await stack.allKeys()).toEqual([uploadDeclarationKey("public", uploadId)]);
+    expect(await t.stack.allKeys()).toEqual([uploadDeclarationKey("public", uploadId)]);
   });
 
   it("holds the bytes to the declared type and length, as the presigned URL does", async () => {
@@ -112,7 +103,7 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
     const wrongBytes = await put(jpegId, jpeg, "image/png");
     expect(wrongBytes.status).toBe(415);
     expect((await errorOf(wrongBytes)).message).toContain("the bytes are image/jpeg");
-    expect((await stack.allKeys()).filter((k) => !k.endsWith(".upload.json"))).toEqual([]);
+    expect((await t.stack.allKeys()).filter((k) => !k.endsWith(".upload.json"))).toEqual([]);
   });
 
   it("answers 404 for an id never created, another tenant's id, or an expired one", async () => {
@@ -124,36 +115,30 @@ describe("direct upload through the API (PUT /v1/uploads/{uploadId})", () => {
       message: expect.stringContaining("POST /v1/uploads"),
     });
 
-    const a = await putTestKey(stack, { tenant: "tenant-a" });
-    const b = await putTestKey(stack, { tenant: "tenant-b" });
+    const a = await putTestKey(t.stack, { tenant: "tenant-a" });
+    const b = await putTestKey(t.stack, { tenant: "tenant-b" });
     const uploadId = await create("image/png", png.length, a.bearer);
     const foreign = await put(uploadId, png, "image/png", b.bearer);
     expect(foreign.status).toBe(404);
     expect(await errorOf(foreign)).toMatchObject({ code: "UPLOAD_NOT_FOUND" });
 
-    const later = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: stack.config,
-      clock: () => new Date(Date.now() + (stack.config.presignExpirySeconds + 1) * 1000),
-    });
+    const later = t.variant(
+      {},
+      { clock: () => new Date(Date.now() + (t.stack.config.presignExpirySeconds + 1) * 1000) },
+    );
     const expired = await put(uploadId, png, "image/png", a.bearer, later);
     expect(expired.status).toBe(404);
     expect((await errorOf(expired)).message).toContain("expired");
     expect(
-      (await stack.allKeys()).filter((k) => k.includes("/inputs/") && !k.endsWith(".upload.json")),
+      (await t.stack.allKeys()).filter((k) => k.includes("/inputs/") && !k.endsWith(".upload.json")),
     ).toEqual([]);
     // The owner, in time, can.
     expect((await put(uploadId, png, "image/png", a.bearer)).status).toBe(200);
   });
 
   it("counts against the key's rate limit like every /v1 route", async () => {
-    const limited = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, rateLimitPerMinute: 2 },
-    });
-    const key = await putTestKey(stack, { tenant: "uploader" });
+    const limited = t.variant({ rateLimitPerMinute: 2 });
+    const key = await putTestKey(t.stack, { tenant: "uploader" });
     const png = await makeImage("png");
     const uploadId = await create("image/png", png.length, key.bearer, limited);
     expect((await put(uploadId, png, "image/png", key.bearer, limited)).status).toBe(200);

@@ -8,13 +8,15 @@
  * /v1/segment and /v1/batches. The body is one image, so it stays under Lambda's 6 MB cap only for
  * images that small; larger ones take the presigned URL.
  */
-import { inputKey, KeySegmentSchema } from "@alignsam/core/light";
+import { inputKey } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import { tenantOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { ACCEPTED_IMAGE_TYPES, sniffImage } from "../http/image-sniff.ts";
 import { limitBody } from "../http/limits.ts";
+import { jsonResponse } from "../http/route-specs.ts";
+import { pathParam } from "../http/schemas.ts";
 
 /** What POST /v1/uploads promised the bucket would accept for an id. */
 export const UploadDeclarationSchema = z.strictObject({
@@ -54,10 +56,7 @@ const UploadedSchema = z
   .openapi("Uploaded");
 
 const UploadIdParamSchema = z.object({
-  uploadId: KeySegmentSchema.meta({
-    param: { name: "uploadId", in: "path" },
-    example: "3f1c9a52-6a43-4f3b-9b1e-2b7f0f0b1a77",
-  }),
+  uploadId: pathParam("uploadId", "3f1c9a52-6a43-4f3b-9b1e-2b7f0f0b1a77"),
 });
 
 const binary = { schema: z.string().openapi({ type: "string", format: "binary" }) };
@@ -77,7 +76,7 @@ function putRoute(ctx: RouteContext) {
       },
     },
     responses: {
-      200: { description: "stored", content: { "application/json": { schema: UploadedSchema } } },
+      200: jsonResponse("stored", UploadedSchema),
       ...errorResponses(400, 401, 404, 413, 415, 429),
     },
   });

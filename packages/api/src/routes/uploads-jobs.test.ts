@@ -1,23 +1,13 @@
 import { JobStatusSchema, jobResultKey, jobStatusKey } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage, SVG_BYTES } from "../testing/images.ts";
 
 describe("uploads and job status", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ maxImageBytes: 100_000 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
+  const t = useTestApp({ maxImageBytes: 100_000 });
 
   async function presign(contentType: string, contentLength: number) {
-    return app.request("/v1/uploads", {
+    return t.app.request("/v1/uploads", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ contentType, contentLength }),
@@ -37,13 +27,13 @@ describe("uploads and job status", () => {
     const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: jpeg });
     expect(put.status).toBe(200);
 
-    const seg = await app.request("/v1/segment", {
+    const seg = await t.app.request("/v1/segment", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uploadId: upload.uploadId, task: "glass", steps: 5 }),
     });
     expect(seg.status).toBe(202);
-    const [message] = (await stack.drainMessages()) as Array<{
+    const [message] = (await t.stack.drainMessages()) as Array<{
       uploadId: string;
       options: { steps: number };
     }>;
@@ -69,18 +59,18 @@ describe("uploads and job status", () => {
     const res = await presign("image/png", SVG_BYTES.length);
     const upload = (await res.json()) as { uploadId: string; url: string; headers: Record<string, string> };
     await fetch(upload.url, { method: "PUT", headers: upload.headers, body: SVG_BYTES });
-    const seg = await app.request("/v1/segment", {
+    const seg = await t.app.request("/v1/segment", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uploadId: upload.uploadId, task: "glass" }),
     });
     expect(seg.status).toBe(415);
     // The input and the declaration POST /v1/uploads wrote beside it (upload-put.ts); no job.
-    expect(await stack.allKeys()).toEqual([
+    expect(await t.stack.allKeys()).toEqual([
       `tenants/public/inputs/${upload.uploadId}`,
       `tenants/public/inputs/${upload.uploadId}.upload.json`,
     ]);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 
   it("refuses an upload over the size limit (413) or of another type (400)", async () => {
@@ -93,15 +83,15 @@ describe("uploads and job status", () => {
   });
 
   it("answers 404 for an unknown job and 400 for an id that could climb out of its prefix", async () => {
-    const missing = await app.request("/v1/jobs/does-not-exist");
+    const missing = await t.app.request("/v1/jobs/does-not-exist");
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
-    const traversal = await app.request("/v1/jobs/..%2F..%2Fpolicies");
+    const traversal = await t.app.request("/v1/jobs/..%2F..%2Fpolicies");
     expect(traversal.status).toBe(400);
   });
 
   it("lists a presigned GET for every result present, which downloads the stored bytes", async () => {
-    const seg = await app.request("/v1/segment", {
+    const seg = await t.app.request("/v1/segment", {
       method: "POST",
       body: (() => {
         const f = new FormData();
@@ -114,7 +104,7 @@ describe("uploads and job status", () => {
     const f = new FormData();
     f.set("image", new File([await makeImage("png")], "a.png"));
     f.set("task", "shadow");
-    const accepted = (await (await app.request("/v1/segment", { method: "POST", body: f })).json()) as {
+    const accepted = (await (await t.app.request("/v1/segment", { method: "POST", body: f })).json()) as {
       jobId: string;
     };
     const { jobId } = accepted;
@@ -122,11 +112,9 @@ describe("uploads and job status", () => {
     const mask = await makeImage("png", 8, 8);
     const maskKey = jobResultKey("public", jobId, "mask.png");
     const metricsKey = jobResultKey("public", jobId, "metrics.json");
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key: maskKey, Body: mask }));
-    await stack.s3.send(
-      new PutObjectCommand({ Bucket: stack.config.bucket, Key: metricsKey, Body: '{"iou":0.5}' }),
-    );
-    const statusRes = await app.request(`/v1/jobs/${jobId}`);
+    await t.stack.put(maskKey, mask);
+    await t.stack.put(metricsKey, '{"iou":0.5}');
+    const statusRes = await t.app.request(`/v1/jobs/${jobId}`);
     const queued = JobStatusSchema.parse({ ...(await statusRes.json()), v: 1, resultKeys: {} });
     const done = {
       ...queued,
@@ -138,15 +126,9 @@ describe("uploads and job status", () => {
       // What the worker records after sending the completion callback.
       callback: { delivered: false, attempts: 3, lastStatus: 503, at: "2026-01-02T03:04:05.000Z" },
     };
-    await stack.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.config.bucket,
-        Key: jobStatusKey("public", jobId),
-        Body: JSON.stringify(done),
-      }),
-    );
+    await t.stack.put(jobStatusKey("public", jobId), JSON.stringify(done));
 
-    const res = await app.request(`/v1/jobs/${jobId}`);
+    const res = await t.app.request(`/v1/jobs/${jobId}`);
     expect(res.status).toBe(200);
     const view = (await res.json()) as {
       state: string;

@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
+import { jsonResponse } from "../http/route-specs.ts";
 import { measureQuota } from "../usage/quota.ts";
 import { readUsage, sumUsage } from "../usage/summary.ts";
 
@@ -70,7 +71,7 @@ const route = createRoute({
   summary: "Metered usage of the caller's tenant",
   request: { query: UsageQuerySchema },
   responses: {
-    200: { description: "usage totals", content: { "application/json": { schema: UsageViewSchema } } },
+    200: jsonResponse("usage totals", UsageViewSchema),
     ...errorResponses(400, 401),
   },
 });

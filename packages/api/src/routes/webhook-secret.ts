@@ -10,6 +10,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../auth/principal.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses } from "../http/errors.ts";
+import { jsonResponse } from "../http/route-specs.ts";
 import { TENANT_HEADER } from "../webhook/tenant-secret.ts";
 
 const route = createRoute({
@@ -17,21 +18,17 @@ const route = createRoute({
   path: "/v1/webhook-secret",
   summary: "Create or rotate your retrain-webhook secret (shown once)",
   responses: {
-    201: {
-      description: "the new secret; sign webhook requests with it and send your tenant in the tenant header",
-      content: {
-        "application/json": {
-          schema: z
-            .object({
-              tenant: z.string(),
-              secret: z.string(),
-              createdAt: z.string(),
-              tenantHeader: z.string(),
-            })
-            .openapi("WebhookSecret"),
-        },
-      },
-    },
+    201: jsonResponse(
+      "the new secret; sign webhook requests with it and send your tenant in the tenant header",
+      z
+        .object({
+          tenant: z.string(),
+          secret: z.string(),
+          createdAt: z.string(),
+          tenantHeader: z.string(),
+        })
+        .openapi("WebhookSecret"),
+    ),
     ...errorResponses(401, 429, 503),
   },
 });

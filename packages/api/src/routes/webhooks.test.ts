@@ -1,32 +1,24 @@
 import { signedHeaders, signPayload, TrainMessageSchema } from "@alignsam/core/light";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, TEST_WEBHOOK_SECRET, type TestStack } from "../testing/emulator.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTestApp } from "../testing/app.ts";
+import { TEST_WEBHOOK_SECRET } from "../testing/emulator.ts";
 
 const NOW = new Date("2026-03-04T05:06:07Z");
 
 describe("POST /v1/webhooks/retrain", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
+  const t = useTestApp({}, { clock: () => NOW });
 
-  beforeAll(async () => {
-    stack = await startTestStack();
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, clock: () => NOW });
-  });
-  afterAll(() => stack?.stop());
   beforeEach(async () => {
-    stack.server.reset();
     for (const set of ["shadow-train", "smoke"]) {
       for (const [folder, file] of [
         ["images", "a.jpg"],
         ["masks", "a.png"],
       ]) {
         const Key = `tenants/public/datasets/${set}/${folder}/${file}`;
-        await stack.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body: "x" }));
+        await t.stack.put(Key, "x");
       }
     }
-    seeded = await stack.allKeys();
+    seeded = await t.stack.allKeys();
   });
   let seeded: string[] = [];
 
@@ -36,7 +28,7 @@ describe("POST /v1/webhooks/retrain", () => {
     options: { episodes: 3 },
   });
 
-  function send(raw: string, headers: Record<string, string>, target = app) {
+  function send(raw: string, headers: Record<string, string>, target = t.app) {
     return target.request("/v1/webhooks/retrain", {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
@@ -53,7 +45,7 @@ describe("POST /v1/webhooks/retrain", () => {
     const res = await send(body, headers);
     expect(res.status).toBe(202);
     const { jobId } = (await res.json()) as { jobId: string };
-    const [message] = (await stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
+    const [message] = (await t.stack.drainMessages()).map((m) => TrainMessageSchema.parse(m));
     expect(message).toMatchObject({
       jobId,
       task: "shadow",
@@ -61,15 +53,15 @@ describe("POST /v1/webhooks/retrain", () => {
       options: { episodes: 3, seed: 0 },
     });
 
-    const keysAfterFirst = await stack.allKeys();
+    const keysAfterFirst = await t.stack.allKeys();
     const replay = await send(body, headers);
     expect(replay.status).toBe(401);
     expect(await codeOf(replay)).toBe("SIGNATURE_REPLAYED");
     // A second API instance (another Lambda) shares only S3, and still refuses it.
-    const other = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, clock: () => NOW });
+    const other = t.variant();
     expect((await send(body, headers, other)).status).toBe(401);
-    expect(await stack.allKeys()).toEqual(keysAfterFirst);
-    expect(await stack.drainMessages()).toEqual([]);
+    expect(await t.stack.allKeys()).toEqual(keysAfterFirst);
+    expect(await t.stack.drainMessages()).toEqual([]);
   });
 
   it("refuses a wrong secret, a tampered body and missing headers with 401, writing nothing", async () => {
@@ -85,7 +77,7 @@ describe("POST /v1/webhooks/retrain", () => {
     const missing = await send(body, {});
     expect(missing.status).toBe(401);
     expect(await codeOf(missing)).toBe("SIGNATURE_MISSING");
-    expect(await stack.allKeys()).toEqual(seeded);
+    expect(await t.stack.allKeys()).toEqual(seeded);
   });
 
   it("refuses a timestamp outside the five-minute window with SIGNATURE_EXPIRED", async () => {
@@ -117,7 +109,7 @@ describe("POST /v1/webhooks/retrain", () => {
     });
     expect(bad.status).toBe(400);
     expect(await codeOf(bad)).toBe("INVALID_JSON");
-    expect(await stack.allKeys()).toEqual(seeded);
+    expect(await t.stack.allKeys()).toEqual(seeded);
   });
 
   it("refuses a dataset prefix that holds no images with 404 DATASET_NOT_FOUND", async () => {
@@ -125,7 +117,7 @@ describe("POST /v1/webhooks/retrain", () => {
     const res = await send(raw, signedHeaders(TEST_WEBHOOK_SECRET, raw, NOW));
     expect(res.status).toBe(404);
     expect(await codeOf(res)).toBe("DATASET_NOT_FOUND");
-    expect(await stack.allKeys()).toEqual(seeded);
+    expect(await t.stack.allKeys()).toEqual(seeded);
   });
 
   it("accepts a new task with its own definition", async () => {
@@ -142,17 +134,12 @@ describe("POST /v1/webhooks/retrain", () => {
     });
     const res = await send(raw, signedHeaders(TEST_WEBHOOK_SECRET, raw, NOW));
     expect(res.status).toBe(202);
-    const [m] = (await stack.drainMessages()).map((x) => TrainMessageSchema.parse(x));
+    const [m] = (await t.stack.drainMessages()).map((x) => TrainMessageSchema.parse(x));
     expect(m.taskDefinition?.texts).toEqual(["smoke"]);
   });
 
   it("answers 503 WEBHOOK_DISABLED when no secret is configured", async () => {
-    const noSecret = createApp({
-      s3: stack.s3,
-      sqs: stack.sqs,
-      config: { ...stack.config, webhookSecret: undefined },
-      clock: () => NOW,
-    });
+    const noSecret = t.variant({ webhookSecret: undefined });
     const res = await send(body, signedHeaders(TEST_WEBHOOK_SECRET, body, NOW), noSecret);
     expect(res.status).toBe(503);
     expect(await codeOf(res)).toBe("WEBHOOK_DISABLED");

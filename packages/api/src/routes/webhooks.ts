@@ -11,12 +11,13 @@ import {
   AlignSamError,
   datasetPrefix,
   KeySegmentSchema,
+  messageEnvelope,
   queuedStatus,
   SIGNATURE_HEADER,
   TaskDefinitionSchema,
   TIMESTAMP_HEADER,
+  TrainJobOptionsSchema,
   type TrainMessage,
-  TrainOptionsSchema,
 } from "@alignsam/core/light";
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
@@ -25,6 +26,7 @@ import { checkCallbackHost } from "../http/callback-url.ts";
 import type { ApiApp, RouteContext } from "../http/context.ts";
 import { errorResponses, HttpError } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
+import { jsonBody, jsonResponse } from "../http/route-specs.ts";
 import { CallbackUrlSchema, JobAcceptedSchema, TaskFieldSchema } from "../http/schemas.ts";
 import { statusUrl, submitJob } from "../jobs/submit.ts";
 import { taskFor } from "../tasks/tenant-tasks.ts";
@@ -45,7 +47,7 @@ export const RetrainRequestSchema = z
     taskDefinition: TaskDefinitionSchema.optional().meta({ description: "for a new task: branch and texts" }),
     heldOutFraction: z.number().gt(0).lt(1).optional(),
     splitSeed: z.int().min(0).optional(),
-    options: TrainOptionsSchema.partial().optional(),
+    options: TrainJobOptionsSchema.partial().optional(),
     callbackUrl: CallbackUrlSchema.optional(),
   })
   .openapi("RetrainRequest");
@@ -79,12 +81,9 @@ function route(ctx: RouteContext) {
     summary: "Retrain a task's policy (signed webhook)",
     description: `HMAC-SHA256 over "<timestamp>.<raw body>" in ${SIGNATURE_HEADER}: sha256=<hex>, Unix seconds in ${TIMESTAMP_HEADER}; 5 minutes tolerance; each signature is accepted once.`,
     middleware: [limitBody(ctx.config.maxJsonBytes, "the request body"), authenticate(ctx)] as const,
-    request: { body: { required: true, content: { "application/json": { schema: RetrainRequestSchema } } } },
+    request: { body: jsonBody(RetrainRequestSchema) },
     responses: {
-      202: {
-        description: "train job accepted",
-        content: { "application/json": { schema: JobAcceptedSchema } },
-      },
+      202: jsonResponse("train job accepted", JobAcceptedSchema),
       ...errorResponses(400, 401, 413, 415, 503),
     },
   });
@@ -141,12 +140,7 @@ export function registerWebhookRoutes(app: ApiApp, ctx: RouteContext): void {
       );
     }
     const message: TrainMessage = {
-      v: 1,
-      type: "train",
-      jobId,
-      tenant,
-      submittedAt: now.toISOString(),
-      callbackUrl: body.callbackUrl,
+      ...messageEnvelope("train", { jobId, tenant, now, callbackUrl: body.callbackUrl }),
       task: body.task,
       datasetId,
       taskDefinition: body.taskDefinition,

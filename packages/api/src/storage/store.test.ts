@@ -1,4 +1,4 @@
-import { S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "@alignsam/core/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../testing/emulator.ts";
 import { createStore } from "./store.ts";
@@ -11,12 +11,12 @@ describe("presigned uploads", () => {
   afterAll(() => stack?.stop());
 
   it("refuses to hand out a PUT URL carrying a checksum of an empty body", async () => {
-    // An S3 client with the SDK's default checksums, as a caller might build one.
-    const defaults = new S3Client({
+    // An S3 client with the SDK's default checksums, as a caller might build one by hand.
+    const defaults = createS3Client({
       region: "us-east-1",
       endpoint: stack.config.s3Endpoint,
-      forcePathStyle: true,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      checksums: "WHEN_SUPPORTED",
     });
     try {
       const store = createStore(defaults, stack.config.bucket, 60);

@@ -1,17 +1,11 @@
 /**
- * The few S3 operations the API needs, bound to one bucket: JSON documents validated on read,
- * listing with pagination, and presigned URLs. "Not found" is a value (undefined), not an error,
- * because the routes turn it into a 404 of their own.
+ * The S3 operations the API needs, bound to one bucket: core's S3 blob store (@alignsam/core/storage)
+ * with JSON documents validated on read and presigned URLs over the same client. "Not found" is a
+ * value (undefined), not an error, because the routes turn it into a 404 of their own.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  paginateListObjectsV2,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+
+import { createS3BlobStore, getJson } from "@alignsam/core/storage";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { z } from "zod";
 
@@ -39,100 +33,22 @@ export interface Store {
   presignPut(key: string, contentType: string, contentLength: number): Promise<string>;
 }
 
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
-}
-
 /** Bind the S3 client to the bucket and the presigned-URL lifetime. */
 export function createStore(s3: S3Client, bucket: string, presignExpirySeconds: number): Store {
+  const blobs = createS3BlobStore({ client: s3, bucket });
   return {
     bucket,
-    async putBytes(key, body, contentType) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
-    },
-    async putJson(key, value, options = {}) {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: JSON.stringify(value),
-          ContentType: "application/json",
-          ...(options.ifNoneMatch ? { IfNoneMatch: "*" } : {}),
-        }),
-      );
-    },
-    async getBytes(key, maxBytes) {
-      try {
-        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        if ((res.ContentLength ?? 0) > maxBytes) {
-          res.Body?.transformToWebStream().cancel();
-          throw new RangeError(`object ${key} is larger than ${maxBytes} bytes`);
-        }
-        const bytes = await res.Body!.transformToByteArray();
-        return { bytes, contentType: res.ContentType };
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async getJson(key, schema) {
-      const got = await this.getBytes(key, 16 * 1024 * 1024);
-      if (!got) return undefined;
-      return schema.parse(JSON.parse(new TextDecoder().decode(got.bytes)));
-    },
-    async exists(key) {
-      try {
-        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    },
-    async listKeys(prefix, limit = Number.POSITIVE_INFINITY) {
-      const keys: string[] = [];
-      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-        if (keys.length >= limit) break;
-      }
-      return keys;
-    },
-    async listKeysBetween(prefix, startAfter, endBefore, limit = Number.POSITIVE_INFINITY) {
-      const keys: string[] = [];
-      const pages = paginateListObjectsV2(
-        { client: s3 },
-        { Bucket: bucket, Prefix: prefix, ...(startAfter > prefix ? { StartAfter: startAfter } : {}) },
-      );
-      for await (const page of pages) {
-        for (const o of page.Contents ?? []) {
-          if (!o.Key || o.Key <= startAfter) continue;
-          if (o.Key >= endBefore || keys.length >= limit) return keys;
-          keys.push(o.Key);
-        }
-      }
-      return keys;
-    },
-    async deleteKey(key) {
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    },
-    async listFolders(prefix) {
-      const folders: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            Delimiter: "/",
-            ContinuationToken: token,
-          }),
-        );
-        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-      return folders;
-    },
+    putBytes: (key, body, contentType) => blobs.put(key, body, { contentType }),
+    putJson: (key, value, options = {}) =>
+      blobs.put(key, JSON.stringify(value), { contentType: "application/json", ...options }),
+    getBytes: async (key, maxBytes) => blobs.get(key, { maxBytes }),
+    getJson: (key, schema) => getJson(blobs, key, schema, { maxBytes: 16 * 1024 * 1024 }),
+    exists: (key) => blobs.exists(key),
+    listKeys: (prefix, limit) => blobs.list(prefix, { limit }),
+    listKeysBetween: (prefix, startAfter, endBefore, limit) =>
+      blobs.list(prefix, { startAfter, endBefore, limit }),
+    deleteKey: (key) => blobs.delete(key),
+    listFolders: (prefix) => blobs.listFolders(prefix),
     presignGet(key) {
       return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
         expiresIn: presignExpirySeconds,
@@ -150,11 +66,11 @@ export function createStore(s3: S3Client, bucket: string, presignExpirySeconds: 
         { expiresIn: presignExpirySeconds, signableHeaders: new Set(["content-type", "content-length"]) },
       );
       // A checksum in the URL was computed over no body, so S3 would refuse every upload to it;
-      // the client must be built with requestChecksumCalculation "WHEN_REQUIRED" (see clients.ts).
+      // core's createS3Client builds every client with WHEN_REQUIRED checksums.
       const checksum = [...new URL(url).searchParams.keys()].find((k) => /^x-amz-checksum-/i.test(k));
       if (checksum) {
         throw new Error(
-          `presigned PUT carries ${checksum}; configure the S3 client with WHEN_REQUIRED checksums`,
+          `presigned PUT carries ${checksum}; build the S3 client with createS3Client (WHEN_REQUIRED checksums)`,
         );
       }
       return url;

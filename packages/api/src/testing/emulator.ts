@@ -3,7 +3,7 @@
  * its dead-letter queue, clients pointed at it, and a matching API configuration. Tests call the app
  * with these real clients; nothing is mocked.
  */
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { createClients } from "../clients.ts";
@@ -14,6 +14,10 @@ export interface TestStack {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly config: ApiConfig;
+  /** Write an object as a worker or an earlier request would (a non-string, non-byte body as JSON). */
+  put(key: string, body: string | Uint8Array | object, contentType?: string): Promise<void>;
+  /** Read an object back and parse it as JSON. */
+  getJson(key: string): Promise<unknown>;
   /** Every key in the bucket (to prove a refused request wrote nothing). */
   allKeys(): Promise<string[]>;
   /** Receive and parse every message waiting in the jobs queue (they stay in flight). */
@@ -51,6 +55,14 @@ export async function startTestStack(
     s3,
     sqs,
     config,
+    async put(key, body, contentType) {
+      const Body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentType: contentType }));
+    },
+    async getJson(key) {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return JSON.parse(await res.Body!.transformToString());
+    },
     async allKeys() {
       const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
       return (res.Contents ?? []).map((o) => o.Key!).sort();

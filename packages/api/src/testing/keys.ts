@@ -1,6 +1,6 @@
 /**
- * Test support: API key records written straight to the emulator's bucket, as `alignsam keys
- * create` writes them (hashed; the secret is returned to the test only).
+ * Test support: API key records written straight to the emulator's bucket, as `npm run keys --
+ * create` (../auth/key-store.ts) writes them (hashed; the secret is returned to the test only).
  */
 import { type ApiKeyRecord, ApiKeyRecordSchema, apiKeyRecordKey, mintApiKey } from "@alignsam/core/light";
 import { PutObjectCommand } from "@aws-sdk/client-s3";

@@ -12,6 +12,7 @@
  */
 
 import { quotaCounterKey } from "@alignsam/core/light";
+import { isNotFound, isPreconditionFailed } from "@alignsam/core/storage";
 import {
   GetObjectCommand,
   PutObjectCommand,
@@ -65,10 +66,6 @@ export interface ConditionalObjects {
   put(key: string, body: string, etag: string | undefined): Promise<boolean>;
 }
 
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
 /** The conditional PutObject input: If-Match on the ETag read, or If-None-Match: * to create. */
 export function conditionalPutInput(
   bucket: string,
@@ -94,8 +91,7 @@ export function s3ConditionalObjects(s3: S3Client, bucket: string): ConditionalO
         if (!res.ETag) throw new Error(`S3 returned no ETag for ${key}`);
         return { body, etag: res.ETag };
       } catch (err) {
-        const e = err as { name?: string };
-        if (e?.name === "NoSuchKey" || statusOf(err) === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },
@@ -105,7 +101,7 @@ export function s3ConditionalObjects(s3: S3Client, bucket: string): ConditionalO
         return true;
       } catch (err) {
         // 412 PreconditionFailed: the ETag moved (or the object appeared); 409: a concurrent write.
-        if (statusOf(err) === 412 || statusOf(err) === 409) return false;
+        if (isPreconditionFailed(err)) return false;
         throw err;
       }
     },

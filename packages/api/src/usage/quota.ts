@@ -178,6 +178,19 @@ export interface Admission {
 const NOTHING_HELD: Admission = { release: async () => undefined };
 
 /**
+ * Run the writes that submit an admitted job; if one fails, withdraw the hold (best effort: the
+ * write's error is the one the caller sees) and rethrow, so a job never submitted holds nothing.
+ */
+export async function releaseOnFailure<T>(admission: Admission, submit: () => Promise<T>): Promise<T> {
+  try {
+    return await submit();
+  } catch (err) {
+    await admission.release().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * Admit `images` of new work for `jobId`, or throw QUOTA_EXCEEDED (402) having added nothing to
  * the quota. Unlimited callers are admitted without a reservation. Cost: one counter update and
  * one reservation PUT, whatever the tenant's history.

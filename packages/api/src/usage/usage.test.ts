@@ -8,33 +8,14 @@ import {
   usageDay,
   usageRecordKey,
 } from "@alignsam/core/light";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
-import { startTestStack, type TestStack } from "../testing/emulator.ts";
+import { describe, expect, it, vi } from "vitest";
+import { useTestApp } from "../testing/app.ts";
 import { makeImage } from "../testing/images.ts";
 import { putTestKey } from "../testing/keys.ts";
 import { STATUS_RECHECK_AFTER_MS } from "./quota.ts";
 
 describe("metering and quotas", () => {
-  let stack: TestStack;
-  let app: ReturnType<typeof createApp>;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ anonymousTenant: undefined, keyCacheSeconds: 0 });
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
-  });
-  afterAll(() => stack?.stop());
-  beforeEach(() => stack.server.reset());
-
-  const put = (key: string, body: unknown) =>
-    stack.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.config.bucket,
-        Key: key,
-        Body: typeof body === "string" ? body : JSON.stringify(body),
-      }),
-    );
+  const t = useTestApp({ anonymousTenant: undefined, keyCacheSeconds: 0 });
 
   /** A usage record as the worker writes it. */
   async function meter(tenant: string, jobId: string, unit: UsageUnit, fields: Partial<UsageRecord> = {}) {
@@ -53,29 +34,27 @@ describe("metering and quotas", () => {
       meteredAt: acceptedAt,
       ...fields,
     });
-    await put(usageRecordKey(tenant, usageDay(acceptedAt), jobId, unit), record);
+    await t.stack.put(usageRecordKey(tenant, usageDay(acceptedAt), jobId, unit), record);
   }
 
   async function statusOf(tenant: string, jobId: string) {
-    const key = jobStatusKey(tenant, jobId);
-    const res = await stack.s3.send(new GetObjectCommand({ Bucket: stack.config.bucket, Key: key }));
-    return JobStatusSchema.parse(JSON.parse(await res.Body!.transformToString()));
+    return JobStatusSchema.parse(await t.stack.getJson(jobStatusKey(tenant, jobId)));
   }
 
   /** The worker finishing a job: its terminal status. */
   async function finish(tenant: string, jobId: string, state: "succeeded" | "failed") {
-    await put(jobStatusKey(tenant, jobId), { ...(await statusOf(tenant, jobId)), state });
+    await t.stack.put(jobStatusKey(tenant, jobId), { ...(await statusOf(tenant, jobId)), state });
   }
 
-  async function segment(bearer: string) {
+  async function segment(bearer: string, on = t.app) {
     const form = new FormData();
     form.set("image", new File([await makeImage("png")], "a.png", { type: "image/png" }));
     form.set("task", "saliency");
-    return app.request("/v1/segment", { method: "POST", body: form, headers: { authorization: bearer } });
+    return on.request("/v1/segment", { method: "POST", body: form, headers: { authorization: bearer } });
   }
 
   it("sums the caller's records in [from, to) by kind, and nobody else's", async () => {
-    const key = await putTestKey(stack, { tenant: "acme" });
+    const key = await putTestKey(t.stack, { tenant: "acme" });
     await meter("acme", "s1", { kind: "segment" }, { steps: 10, modelSeconds: 0.5 });
     await meter(
       "acme",
@@ -90,7 +69,7 @@ describe("metering and quotas", () => {
     await meter("acme", "early", { kind: "segment" }, { acceptedAt: "2026-02-28T23:59:59.000Z" });
     await meter("other", "x", { kind: "segment" });
 
-    const res = await app.request("/v1/usage?from=2026-03-01&to=2026-03-03", {
+    const res = await t.app.request("/v1/usage?from=2026-03-01&to=2026-03-03", {
       headers: { authorization: key.bearer },
     });
     expect(res.status).toBe(200);
@@ -111,8 +90,8 @@ describe("metering and quotas", () => {
   });
 
   it("validates the range", async () => {
-    const key = await putTestKey(stack, { tenant: "acme" });
-    const get = (q: string) => app.request(`/v1/usage?${q}`, { headers: { authorization: key.bearer } });
+    const key = await putTestKey(t.stack, { tenant: "acme" });
+    const get = (q: string) => t.app.request(`/v1/usage?${q}`, { headers: { authorization: key.bearer } });
     expect((await get("from=yesterday")).status).toBe(400);
     expect((await get("from=2026-03-05&to=2026-03-01")).status).toBe(400);
     expect((await get("from=2020-01-01&to=2026-01-01")).status).toBe(400);
@@ -120,7 +99,7 @@ describe("metering and quotas", () => {
   });
 
   it("refuses work past the quota with 402, counting accepted-but-unmetered jobs, and writes nothing", async () => {
-    const key = await putTestKey(stack, { tenant: "metered", quota: 2 });
+    const key = await putTestKey(t.stack, { tenant: "metered", quota: 2 });
     const first = await segment(key.bearer);
     const second = await segment(key.bearer);
     expect([first.status, second.status]).toEqual([202, 202]);
@@ -129,13 +108,13 @@ describe("metering and quotas", () => {
     );
 
     // Neither job is metered yet: their reservations alone exhaust the quota.
-    const before = await stack.allKeys();
+    const before = await t.stack.allKeys();
     const refused = await segment(key.bearer);
     expect(refused.status).toBe(402);
     expect(await refused.json()).toMatchObject({
       error: { code: "QUOTA_EXCEEDED", details: { used: 2, quota: 2, requested: 1 } },
     });
-    expect(await stack.allKeys()).toEqual(before);
+    expect(await t.stack.allKeys()).toEqual(before);
 
     // The worker meters job 1 and finishes it; job 2 fails unmetered, which frees its image once
     // the API looks at its status (for reservations older than STATUS_RECHECK_AFTER_MS).
@@ -150,41 +129,72 @@ describe("metering and quotas", () => {
     await finish("metered", job2, "failed");
     expect((await segment(key.bearer)).status).toBe(402);
     const later = () => new Date(Date.now() + STATUS_RECHECK_AFTER_MS + 1000);
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config, clock: later });
+    const app = t.variant({}, { clock: later });
     const usage = await app.request("/v1/usage", { headers: { authorization: key.bearer } });
     expect(((await usage.json()) as { quota: unknown }).quota).toEqual({ limit: 2, used: 1, remaining: 1 });
-    expect((await stack.allKeys()).filter((k) => k.startsWith(reservationsPrefix("metered")))).toEqual([]);
-    expect((await segment(key.bearer)).status).toBe(202);
-    expect((await segment(key.bearer)).status).toBe(402);
-    app = createApp({ s3: stack.s3, sqs: stack.sqs, config: stack.config });
+    expect((await t.stack.allKeys()).filter((k) => k.startsWith(reservationsPrefix("metered")))).toEqual([]);
+    expect((await segment(key.bearer, app)).status).toBe(202);
+    expect((await segment(key.bearer, app)).status).toBe(402);
+  });
+
+  it("gives the quota back when the queue refuses an admitted segment or evaluation", async () => {
+    const key = await putTestKey(t.stack, { tenant: "lost", quota: 2 });
+    for (const n of ["a", "b"]) {
+      await t.stack.put(`tenants/lost/datasets/set/images/${n}.png`, "x");
+      await t.stack.put(`tenants/lost/datasets/set/masks/${n}.png`, "x");
+    }
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const queueless = t.variant({ queueUrl: `${t.stack.server.address}/000000000000/no-such-queue` });
+    const headers = { authorization: key.bearer, "content-type": "application/json" };
+    const evaluation = () =>
+      queueless.request("/v1/evaluations", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ task: "saliency", dataset: "tenants/lost/datasets/set/" }),
+      });
+    const form = new FormData();
+    form.set("image", new File([await makeImage("png")], "a.png", { type: "image/png" }));
+    form.set("task", "saliency");
+    const segmentation = () =>
+      queueless.request("/v1/segment", {
+        method: "POST",
+        body: form,
+        headers: { authorization: key.bearer },
+      });
+    // Each would exhaust the quota if its hold were kept.
+    for (const attempt of [evaluation, segmentation, evaluation]) expect((await attempt()).status).toBe(503);
+    quiet.mockRestore();
+    expect((await t.stack.allKeys()).filter((k) => k.startsWith(reservationsPrefix("lost")))).toEqual([]);
+    const usage = await t.app.request("/v1/usage", { headers: { authorization: key.bearer } });
+    expect(((await usage.json()) as { quota: unknown }).quota).toEqual({ limit: 2, used: 0, remaining: 2 });
   });
 
   it("refuses an evaluation larger than what is left of the quota", async () => {
-    const key = await putTestKey(stack, { tenant: "evals", quota: 3 });
+    const key = await putTestKey(t.stack, { tenant: "evals", quota: 3 });
     for (const n of ["a", "b", "c", "d"]) {
-      await put(`tenants/evals/datasets/set/images/${n}.png`, "x");
-      await put(`tenants/evals/datasets/set/masks/${n}.png`, "x");
+      await t.stack.put(`tenants/evals/datasets/set/images/${n}.png`, "x");
+      await t.stack.put(`tenants/evals/datasets/set/masks/${n}.png`, "x");
     }
-    const before = await stack.allKeys();
-    const res = await app.request("/v1/evaluations", {
+    const before = await t.stack.allKeys();
+    const res = await t.app.request("/v1/evaluations", {
       method: "POST",
       headers: { authorization: key.bearer, "content-type": "application/json" },
       body: JSON.stringify({ task: "saliency", dataset: "tenants/evals/datasets/set/" }),
     });
     expect(res.status).toBe(402);
     expect(await res.json()).toMatchObject({ error: { details: { used: 0, quota: 3, requested: 4 } } });
-    expect(await stack.allKeys()).toEqual(before);
+    expect(await t.stack.allKeys()).toEqual(before);
   });
 
   it("does not overshoot the quota under a burst of concurrent requests", async () => {
-    const key = await putTestKey(stack, { tenant: "burst", quota: 3 });
+    const key = await putTestKey(t.stack, { tenant: "burst", quota: 3 });
     const statuses = await Promise.all(
       Array.from({ length: 8 }, () => segment(key.bearer).then((r) => r.status)),
     );
     const accepted = statuses.filter((s) => s === 202).length;
     expect(accepted).toBeLessThanOrEqual(3);
     expect(statuses.every((s) => s === 202 || s === 402)).toBe(true);
-    const jobs = (await stack.allKeys()).filter((k) => /^tenants\/burst\/jobs\/.*\/status\.json$/.test(k));
+    const jobs = (await t.stack.allKeys()).filter((k) => /^tenants\/burst\/jobs\/.*\/status\.json$/.test(k));
     expect(jobs).toHaveLength(accepted);
   });
 });

@@ -5,6 +5,7 @@
  * deterministic job id (see webhookJobId), so the worker still runs the job once.
  */
 import { createHash } from "node:crypto";
+import { isPreconditionFailed } from "@alignsam/core/storage";
 import type { Store } from "../storage/store.ts";
 
 function digest(signature: string): string {
@@ -43,8 +44,7 @@ export async function rememberSignature(
     );
     return true;
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412) return false;
+    if (isPreconditionFailed(err)) return false;
     throw err;
   }
 }

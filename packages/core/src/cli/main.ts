@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { registerDatasetsCommand } from "./commands/datasets.ts";
 import { registerEvalCommand } from "./commands/eval.ts";
-import { registerKeysCommand } from "./commands/keys.ts";
+import { registerEvalAllCommand } from "./commands/eval-all.ts";
 import { registerTasksCommand } from "./commands/remote-commands.ts";
 import { registerSegmentCommand } from "./commands/segment.ts";
 import { registerTrainCommand } from "./commands/train.ts";
@@ -19,7 +19,7 @@ registerDatasetsCommand(program);
 registerSegmentCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
-registerKeysCommand(program);
+registerEvalAllCommand(program);
 registerTasksCommand(program);
 
 await program.parseAsync(process.argv);

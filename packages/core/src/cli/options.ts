@@ -5,18 +5,21 @@
 import { join } from "node:path";
 import { findRepositoryRoot } from "../datasets/root.ts";
 import { AlignSamError, isAlignSamError } from "../errors.ts";
+import { STEPS_RANGE } from "../pipeline/defaults.ts";
 import type { Policy } from "../policy/policy.ts";
 import { loadPolicy } from "../policy/store.ts";
 import { defaultTaskRegistry, type TaskDefinition } from "../tasks/registry.ts";
 
 /**
- * A non-negative integer flag (optional flags stay undefined so the pipeline's defaults apply).
- * @example intOption("7", "--steps") // 7
+ * An integer flag of at least `min` (and at most `max` when given); optional flags stay undefined
+ * so the pipeline's defaults apply.
+ * @example intOption("7", "--samples") // 7
  */
-export function intOption(value: string, flag: string, min = 0): number {
+export function intOption(value: string, flag: string, min = 0, max = Number.POSITIVE_INFINITY): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
-    throw new AlignSamError("INVALID_ARGUMENT", `${flag} must be an integer >= ${min}, got "${value}"`, {
+  if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new AlignSamError("INVALID_ARGUMENT", `${flag} must be an integer ${range}, got "${value}"`, {
       flag,
       value,
     });
@@ -25,8 +28,23 @@ export function intOption(value: string, flag: string, min = 0): number {
 }
 
 /** The same for an optional flag. */
-export function optionalInt(value: string | undefined, flag: string, min = 0): number | undefined {
-  return value === undefined ? undefined : intOption(value, flag, min);
+export function optionalInt(
+  value: string | undefined,
+  flag: string,
+  min = 0,
+  max = Number.POSITIVE_INFINITY,
+): number | undefined {
+  return value === undefined ? undefined : intOption(value, flag, min, max);
+}
+
+/**
+ * `--steps`: T within STEPS_RANGE, the range the API and the pipeline check.
+ * @example stepsOption("7") // 7; stepsOption("65") throws INVALID_ARGUMENT
+ */
+export function stepsOption(value: string): number;
+export function stepsOption(value: string | undefined): number | undefined;
+export function stepsOption(value: string | undefined): number | undefined {
+  return optionalInt(value, "--steps", STEPS_RANGE.min, STEPS_RANGE.max);
 }
 
 /**
@@ -93,10 +111,4 @@ export async function loadTaskPolicy(uri: string, task: TaskDefinition): Promise
     );
   }
   return policy;
-}
-
-/** At most `max` items spread evenly over the list (ids sort by source, so the first N would not). */
-export function spread<T>(items: readonly T[], max: number): T[] {
-  if (items.length <= max) return [...items];
-  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]);
 }

@@ -4,13 +4,7 @@
  * a plain line every few seconds and one at the end, so a CI log still shows that work moves.
  */
 import { SingleBar } from "cli-progress";
-
-export interface Progress {
-  /** Sets the absolute count and an optional short detail (e.g. the mean reward). */
-  update(value: number, detail?: string): void;
-  increment(detail?: string): void;
-  stop(): void;
-}
+import type { Progress } from "../util/progress.ts";
 
 export interface ProgressOptions {
   /** Plain lines instead of a bar (the `--json` flag). */

@@ -9,7 +9,7 @@ import { type DecodeOptions, decodeImage } from "../image/decode.ts";
 import type { RgbImage } from "../image/types.ts";
 import { decodeBinaryMaskPng } from "../mask/png.ts";
 import { resizeMaskNearest } from "../mask/resize.ts";
-import type { BinaryMask } from "../mask/types.ts";
+import type { BinaryMask, LabelMap } from "../mask/types.ts";
 import type { DatasetPair } from "./loader.ts";
 
 export interface LoadPairOptions extends DecodeOptions {
@@ -26,9 +26,10 @@ export interface LoadPairOptions extends DecodeOptions {
   resizeMask?: boolean;
 }
 
-export interface LoadedPair {
+/** A pair after loading: the image and its ground truth (a 0/1 mask here; evaluation also takes label maps). */
+export interface LoadedPair<M extends BinaryMask | LabelMap = BinaryMask> {
   readonly image: RgbImage;
-  readonly mask: BinaryMask;
+  readonly mask: M;
 }
 
 /** Runs a decode, prefixing any AlignSamError message with which pair and file it was about. */

@@ -2,15 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { LoadedPair } from "../datasets/pair.ts";
 import { createRgbImage } from "../image/types.ts";
 import { type BinaryMask, createBinaryMask } from "../mask/types.ts";
-import {
-  type EvaluationMethod,
-  evaluate,
-  evaluateMany,
-  type LoadedPair,
-  type SampleInfo,
-} from "./evaluate.ts";
+import { type EvaluationMethod, evaluate, evaluateMany, type SampleInfo } from "./evaluate.ts";
 import {
   formatMetric,
   markdownTable,

@@ -4,7 +4,7 @@
  * however long the test split is; per-image records go to a callback (a JSONL writer) as they come.
  */
 import type { DatasetPair } from "../datasets/loader.ts";
-import { loadPair } from "../datasets/pair.ts";
+import { type LoadedPair, loadPair } from "../datasets/pair.ts";
 import { AlignSamError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
@@ -41,12 +41,6 @@ export interface EvaluationMethod {
   predict(image: RgbImage, sample: SampleInfo): Promise<Prediction> | Prediction;
   /** An upper bound that reads the ground truth (oracle clicks); never a method a user can run. */
   readonly usesGroundTruth?: boolean;
-}
-
-/** A pair after loading: the image and its ground truth. */
-export interface LoadedPair {
-  readonly image: RgbImage;
-  readonly mask: BinaryMask | LabelMap;
 }
 
 /** The scores of one image under one method. */
@@ -100,7 +94,7 @@ export interface EvaluateOptions<P extends SampleInfo> {
    * Loads a pair's image and ground truth.
    * @default the datasets module's loadPair (pairs must then be DatasetPairs: imagePath, maskPath)
    */
-  load?: (pair: P) => Promise<LoadedPair>;
+  load?: (pair: P) => Promise<LoadedPair<BinaryMask | LabelMap>>;
   /** Called after each image, e.g. to tick a progress bar. */
   onProgress?: (done: number, total: number, record: ImageRecord) => void;
   /** Called with each record as soon as it is scored, e.g. to append it to a JSONL file. */
@@ -218,7 +212,7 @@ export async function evaluateMany<P extends SampleInfo>(
 }
 
 /** The default loader: pairs from loadDataset carry their file paths. */
-function loadDatasetPair(pair: SampleInfo): Promise<LoadedPair> {
+function loadDatasetPair(pair: SampleInfo): Promise<LoadedPair<BinaryMask | LabelMap>> {
   const candidate = pair as Partial<DatasetPair>;
   if (typeof candidate.imagePath !== "string" || typeof candidate.maskPath !== "string") {
     throw new AlignSamError(

@@ -232,7 +232,7 @@ export function renderEvaluationDoc(report: EvaluationReport, preamble: readonly
   const lines = [
     "# Evaluation",
     "",
-    "Written by `packages/core/bench/evaluate-all.ts`; do not edit by hand (rerun the command).",
+    "Written by `npm run eval:all` (packages/core/src/evaluation/eval-all/); do not edit by hand (rerun the command).",
     "",
     ...HTML_REPORT_NOTE,
     "",
@@ -262,7 +262,7 @@ export const HTML_REPORT_NOTE: readonly string[] = [
   "and worst images). Its gallery lists those images by id and metric only: the datasets'",
   "research-only licences forbid redistributing their images or pictures derived from them. To see",
   "them with their clicks drawn, write a local copy into a git-ignored folder:",
-  "`npm exec -- node packages/core/bench/evaluate-all.ts --render-only --html-gallery images --html-dir alignsam-eval/html --out alignsam-eval/html/EVALUATION.md`.",
+  "`npm run eval:all -- --render-only --html-gallery images --html-dir alignsam-eval/html --out alignsam-eval/html/EVALUATION.md`.",
 ];
 
 /** What the numbers mean; printed above the tables. */

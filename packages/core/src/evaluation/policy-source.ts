@@ -45,7 +45,8 @@ export interface PolicySample {
   readonly texts?: readonly string[];
 }
 
-function describe(
+/** What a report says about a policy: where it came from, its settings and its training run. */
+export function describePolicy(
   policy: Policy,
   source: PolicyInfo["source"],
   trainingMs: number,
@@ -154,7 +155,7 @@ export async function obtainPolicy(
       if (why === undefined)
         return {
           policy: shipped,
-          info: describe(shipped, "loaded", shipped.card.training.durationMs, o.dir),
+          info: describePolicy(shipped, "loaded", shipped.card.training.durationMs, o.dir),
           models,
         };
       shipped.dispose();
@@ -177,5 +178,5 @@ export async function obtainPolicy(
   });
   const trainingMs = performance.now() - started;
   if (o.save) await savePolicy(policy, o.dir);
-  return { policy, info: describe(policy, "trained", trainingMs), models };
+  return { policy, info: describePolicy(policy, "trained", trainingMs), models };
 }

@@ -67,7 +67,7 @@ describe("renderEvaluationDoc", () => {
   it("puts every task's table, sweep, verdicts and settings on the page", () => {
     const report: EvaluationReport = {
       createdAt: "2026-11-27T11:00:00Z",
-      command: "npm exec -- node packages/core/bench/evaluate-all.ts --tasks blur",
+      command: "npm run eval:all -- --tasks blur",
       machine: { cpu: "Test CPU", cores: 2, memoryGiB: 8, platform: "linux-x64", node: "24.0.0" },
       settings: { epochs: 3, steps: 15 },
       totalMs: 120_000,

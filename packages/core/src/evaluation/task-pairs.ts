@@ -36,3 +36,13 @@ export async function taskPairs(
     note: `Scored on the ${kept.length} of ${dataset.pairs.length} pairs whose class is one of the 20 PASCAL VOC classes (meta.json voc_class); per-class means are over those classes.`,
   };
 }
+
+/**
+ * At most `max` items spread evenly over the list: ids sort by source (blur: motion* before
+ * out_of_focus*; voc: by class name), so taking the first N would score one kind of image only.
+ * @example spread(["a", "b", "c", "d"], 2) // ["a", "c"]
+ */
+export function spread<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]);
+}

@@ -1,7 +1,6 @@
-/** Image I/O: decoding untrusted bytes, encoding, resizing, and SAM letterboxing. */
+/** Image I/O: decoding untrusted bytes, encoding, and resizing (SAM's letterbox is in models/onnx-sam). */
 export * from "./codec-settings.ts";
 export * from "./decode.ts";
 export * from "./encode.ts";
-export * from "./letterbox.ts";
 export * from "./resize.ts";
 export * from "./types.ts";

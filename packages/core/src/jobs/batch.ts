@@ -17,6 +17,8 @@
 import { z } from "zod";
 import { TaskNameSchema } from "../tasks/registry.ts";
 import { jobPrefix, KeySegmentSchema, keySegment, tenantPrefix } from "./keys.ts";
+import { ClassNameSchema } from "./messages.ts";
+import { shardDoneFields, shardsSchema } from "./shards.ts";
 import { JobErrorSchema } from "./status.ts";
 
 /** What a batch can write: per-image files, and the COCO instances file over the whole batch. */
@@ -73,13 +75,10 @@ export const BatchManifestSchema = z.object({
   tenant: KeySegmentSchema,
   task: TaskNameSchema,
   policyVersion: KeySegmentSchema.optional(),
-  className: z.string().min(1).max(64).optional(),
+  className: ClassNameSchema.optional(),
   outputs: z.array(BatchOutputSchema).min(1),
   source: BatchSourceSchema,
-  shards: z
-    .array(z.object({ index: z.int().min(0), items: z.array(BatchItemSchema).min(1) }))
-    .min(1)
-    .refine((s) => s.every((shard, i) => shard.index === i), "shards must be indexed 0..n-1 in order"),
+  shards: shardsSchema(BatchItemSchema),
   createdAt: z.iso.datetime(),
   callbackUrl: z.string().optional(),
 });
@@ -121,25 +120,9 @@ export type BatchImageOutcome = z.infer<typeof BatchImageOutcomeSchema>;
 export const BatchShardDoneSchema = z.object({
   v: z.literal(1),
   batchId: KeySegmentSchema,
-  shard: z.int().min(0),
-  images: z.int().min(0),
-  failed: z.array(KeySegmentSchema),
-  finishedAt: z.iso.datetime(),
-  /** Id of the worker that ran the shard (ALIGNSAM_WORKER_ID), for tracing the fan-out. */
-  worker: z.string().min(1).max(128).optional(),
+  ...shardDoneFields,
 });
 export type BatchShardDone = z.infer<typeof BatchShardDoneSchema>;
-
-/** Cut the items into shards of at most `shardSize` images, in order. */
-export function planBatchShards(items: readonly BatchItem[], shardSize: number): BatchManifest["shards"] {
-  if (!Number.isInteger(shardSize) || shardSize < 1)
-    throw new RangeError("shardSize must be a positive integer");
-  const shards: BatchManifest["shards"] = [];
-  for (let i = 0; i < items.length; i += shardSize) {
-    shards.push({ index: shards.length, items: items.slice(i, i + shardSize) });
-  }
-  return shards;
-}
 
 /** The items of a manifest in order, each with its 1-based COCO image id. */
 export function batchItems(manifest: BatchManifest): Array<BatchItem & { cocoId: number }> {

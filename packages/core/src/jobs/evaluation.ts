@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { TaskNameSchema } from "../tasks/registry.ts";
 import { DEFAULT_TENANT, KeySegmentSchema } from "./keys.ts";
+import { ClassNameSchema } from "./messages.ts";
+import { shardDoneFields, shardsSchema } from "./shards.ts";
 import { JobErrorSchema } from "./status.ts";
 
 /** One labelled image, named by its files under the dataset prefix's images/ and masks/ folders. */
@@ -28,11 +30,8 @@ export const EvaluationManifestSchema = z.object({
   datasetId: KeySegmentSchema,
   /** Absent: the task's current policy when the shard runs. */
   policyVersion: KeySegmentSchema.optional(),
-  className: z.string().min(1).max(64).optional(),
-  shards: z
-    .array(z.object({ index: z.int().min(0), items: z.array(EvaluationItemSchema).min(1) }))
-    .min(1)
-    .refine((s) => s.every((shard, i) => shard.index === i), "shards must be indexed 0..n-1 in order"),
+  className: ClassNameSchema.optional(),
+  shards: shardsSchema(EvaluationItemSchema),
   createdAt: z.iso.datetime(),
   callbackUrl: z.string().optional(),
 });
@@ -56,7 +55,7 @@ export const PerImageMetricsSchema = z.object({
   /** The image's pixel counts, so the reduce can pool intersection and union (class-pooled mIoU). */
   counts: PixelCountsSchema.optional(),
   /** The class the image was prompted with (the evaluation's className), the pooling's class. */
-  className: z.string().min(1).max(64).optional(),
+  className: ClassNameSchema.optional(),
   error: JobErrorSchema.optional(),
   durationMs: z.number().min(0),
 });
@@ -66,12 +65,7 @@ export type PerImageMetrics = z.infer<typeof PerImageMetricsSchema>;
 export const ShardDoneSchema = z.object({
   v: z.literal(1),
   evalId: KeySegmentSchema,
-  shard: z.int().min(0),
-  images: z.int().min(0),
-  failed: z.array(KeySegmentSchema),
-  finishedAt: z.iso.datetime(),
-  /** Id of the worker that ran the shard (ALIGNSAM_WORKER_ID), for tracing the fan-out. */
-  worker: z.string().min(1).max(128).optional(),
+  ...shardDoneFields,
 });
 export type ShardDone = z.infer<typeof ShardDoneSchema>;
 
@@ -91,21 +85,5 @@ export const EvaluationSummarySchema = z.object({
   metrics: z.record(z.string(), z.number()),
   createdAt: z.iso.datetime(),
 });
-export type EvaluationSummary = z.infer<typeof EvaluationSummarySchema>;
-
-/**
- * Cut a labelled set into shards of at most `shardSize` images, in the given order, so the API can
- * write the manifest and one message per shard.
- */
-export function planEvaluationShards(
-  items: readonly EvaluationItem[],
-  shardSize: number,
-): EvaluationManifest["shards"] {
-  if (!Number.isInteger(shardSize) || shardSize < 1)
-    throw new RangeError("shardSize must be a positive integer");
-  const shards: EvaluationManifest["shards"] = [];
-  for (let i = 0; i < items.length; i += shardSize) {
-    shards.push({ index: shards.length, items: items.slice(i, i + shardSize) });
-  }
-  return shards;
-}
+/** An evaluation job's summary.json (the evaluation runner's own result is EvaluationSummary). */
+export type EvaluationJobSummary = z.infer<typeof EvaluationSummarySchema>;

@@ -8,6 +8,8 @@ export * from "./keys.ts";
 export * from "./messages.ts";
 export * from "./policy.ts";
 export * from "./promotion-guard.ts";
+export * from "./segment-results.ts";
+export * from "./shards.ts";
 export * from "./signature.ts";
 export * from "./split.ts";
 export * from "./status.ts";

@@ -4,10 +4,14 @@
  * key through ./keys.ts and nothing in a message can point outside its tenant's prefix.
  */
 import { z } from "zod";
+import { STEPS_RANGE } from "../pipeline/defaults.ts";
 import { TaskDefinitionSchema, TaskNameSchema } from "../tasks/registry.ts";
 import { DEFAULT_TENANT, KeySegmentSchema, type ResultName } from "./keys.ts";
 
 export const JOB_MESSAGE_VERSION = 1 as const;
+
+/** T, prompting steps (clicks) per image, within STEPS_RANGE: the one schema the API and messages share. */
+export const StepsSchema = z.int().min(STEPS_RANGE.min).max(STEPS_RANGE.max);
 
 const baseFields = {
   v: z.literal(JOB_MESSAGE_VERSION),
@@ -20,16 +24,38 @@ const baseFields = {
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
 };
 
+/**
+ * The fields every message of a job carries, stamped at accept: spread it first, then the type's
+ * own fields.
+ * @example { ...messageEnvelope("segment", { jobId, tenant, now, callbackUrl }), task, uploadId }
+ */
+export function messageEnvelope<T extends JobMessageType>(
+  type: T,
+  job: { jobId: string; tenant: string; now: Date; callbackUrl?: string },
+) {
+  return {
+    v: JOB_MESSAGE_VERSION,
+    type,
+    jobId: job.jobId,
+    tenant: job.tenant,
+    submittedAt: job.now.toISOString(),
+    callbackUrl: job.callbackUrl,
+  };
+}
+
+/** The class of a class-prompted task (the "{class}" in the task's texts), e.g. a VOC class. */
+export const ClassNameSchema = z.string().min(1).max(64);
+
 /** Segmentation knobs a caller may set; defaults come from the task's policy. */
-export const SegmentOptionsSchema = z.object({
+export const SegmentJobOptionsSchema = z.object({
   /** Prompting steps T (paper default 15). */
-  steps: z.int().min(1).max(64).optional(),
+  steps: StepsSchema.optional(),
   /** Pick argmax actions (reproducible) instead of sampling. */
   greedy: z.boolean().default(true),
   /** Seed for sampled actions, so a redelivered job rewrites identical results. */
   seed: z.int().min(0).default(0),
 });
-export type SegmentOptions = z.infer<typeof SegmentOptionsSchema>;
+export type SegmentJobOptions = z.infer<typeof SegmentJobOptionsSchema>;
 
 /**
  * Results a segment job can write; a caller may ask for any subset (default:
@@ -78,9 +104,9 @@ export const SegmentMessageSchema = z.object({
   groundTruthUploadId: KeySegmentSchema.optional(),
   /** Policy version to use; absent means the task's current version. */
   policyVersion: KeySegmentSchema.optional(),
-  /** Class name for class-prompted tasks (the "{class}" in the task's texts). */
-  className: z.string().min(1).max(64).optional(),
-  options: SegmentOptionsSchema.default({ greedy: true, seed: 0 }),
+  /** Class name for class-prompted tasks. */
+  className: ClassNameSchema.optional(),
+  options: SegmentJobOptionsSchema.default({ greedy: true, seed: 0 }),
   /** Results to write; absent means DEFAULT_SEGMENT_OUTPUTS. The status summary is always written. */
   outputs: z.array(SegmentOutputSchema).min(1).max(SEGMENT_OUTPUTS.length).optional(),
 });
@@ -121,11 +147,11 @@ export const BatchReduceMessageSchema = z.object({
 export type BatchReduceMessage = z.infer<typeof BatchReduceMessageSchema>;
 
 /** Hyper-parameters a retraining request may override (ALGORITHM.md defaults otherwise). */
-export const TrainOptionsSchema = z.object({
+export const TrainJobOptionsSchema = z.object({
   /** E: passes over the training images, one episode per image each (paper 50; the pipeline's `epochs`). */
   episodes: z.int().min(1).max(10_000).optional(),
   /** T: clicks per episode (paper 15). */
-  steps: z.int().min(1).max(64).optional(),
+  steps: StepsSchema.optional(),
   /** K: PPO epochs after each episode (paper 20). */
   ppoEpochs: z.int().min(1).max(200).optional(),
   /** Adam learning rate of the agent (paper 1e-4). */
@@ -136,7 +162,7 @@ export const TrainOptionsSchema = z.object({
   srmAugment: z.int().min(0).max(16).optional(),
   seed: z.int().min(0).default(0),
 });
-export type TrainOptions = z.infer<typeof TrainOptionsSchema>;
+export type TrainJobOptions = z.infer<typeof TrainJobOptionsSchema>;
 
 /**
  * Retrain a task's policy on a labelled set (`tenants/<tenant>/datasets/<datasetId>/`), evaluate it
@@ -153,7 +179,7 @@ export const TrainMessageSchema = z.object({
   heldOutFraction: z.number().gt(0).lt(1).default(0.2),
   /** Seed of the deterministic train/held-out split. */
   splitSeed: z.int().min(0).default(0),
-  options: TrainOptionsSchema.default({ seed: 0 }),
+  options: TrainJobOptionsSchema.default({ seed: 0 }),
   /** "auto": promote for the tenant when the guard allows; "manual": store and report, promote on request. */
   promote: z.enum(["auto", "manual"]).default("auto"),
   /** API key id that started the run (recorded with the version). */

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planEvaluationShards } from "./evaluation.ts";
 import { isNotWorse, type PolicyScore } from "./policy.ts";
 import { SIGNATURE_HEADER, signedHeaders, TIMESTAMP_HEADER, verifySignature } from "./signature.ts";
 import { splitHeldOut } from "./split.ts";
@@ -43,19 +42,6 @@ describe("promotion rule", () => {
     expect(isNotWorse(s(0.4), s(0.5))).toBe(false);
     expect(isNotWorse(s(0.1, false), s(0.2, false))).toBe(true);
     expect(isNotWorse(s(0.3), null)).toBe(true);
-  });
-});
-
-describe("evaluation shards", () => {
-  it("cuts items into ordered shards of at most the given size", () => {
-    const items = Array.from({ length: 7 }, (_, i) => ({
-      id: `i${i}`,
-      image: `i${i}.jpg`,
-      mask: `i${i}.png`,
-    }));
-    const shards = planEvaluationShards(items, 3);
-    expect(shards.map((s) => s.items.length)).toEqual([3, 3, 1]);
-    expect(shards.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 });
 

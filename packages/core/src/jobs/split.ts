@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 
-export interface Split {
+export interface HeldOutSplit {
   readonly train: string[];
   readonly heldOut: string[];
   /** Fingerprint of the held-out ids (sorted) and the seed: equal ids means a comparable score. */
@@ -21,7 +21,7 @@ function unitHash(id: string, seed: number): number {
  * Split ids so about `heldOutFraction` of them are held out, with at least one on each side when
  * there are two or more ids.
  */
-export function splitHeldOut(ids: readonly string[], heldOutFraction: number, seed = 0): Split {
+export function splitHeldOut(ids: readonly string[], heldOutFraction: number, seed = 0): HeldOutSplit {
   if (!(heldOutFraction > 0 && heldOutFraction < 1))
     throw new RangeError("heldOutFraction must be in (0, 1)");
   const unique = [...new Set(ids)].sort();

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { AlignSamError } from "../errors.ts";
+import type { PointLabel } from "../geometry/point.ts";
 import { encodeRgbPng } from "../image/encode.ts";
 import type { RgbImage } from "../image/types.ts";
-import type { PointLabel } from "../models/ports.ts";
 import type { BinaryMask } from "./types.ts";
 
 /** A prompt point to mark on the overlay, in image pixel coordinates. */
@@ -57,12 +57,14 @@ class Canvas {
     const ya = Math.max(0, y0);
     const xb = Math.min(this.width - 1, x1);
     const yb = Math.min(this.height - 1, y1);
+    const { data, width } = this;
+    const [r, g, b] = c;
     for (let y = ya; y <= yb; y++) {
       for (let x = xa; x <= xb; x++) {
-        const o = (y * this.width + x) * 3;
-        this.data[o] = c[0];
-        this.data[o + 1] = c[1];
-        this.data[o + 2] = c[2];
+        const o = (y * width + x) * 3;
+        data[o] = r;
+        data[o + 1] = g;
+        data[o + 2] = b;
       }
     }
   }
@@ -70,28 +72,30 @@ class Canvas {
 
 function tint(canvas: Canvas, mask: BinaryMask, colour: Colour, opacity: number): void {
   const { data } = canvas;
-  for (let i = 0; i < mask.data.length; i++) {
-    if (!mask.data[i]) continue;
+  const inside = mask.data;
+  const n = inside.length;
+  const keep = 1 - opacity;
+  const tinted = [colour[0] * opacity, colour[1] * opacity, colour[2] * opacity];
+  for (let i = 0; i < n; i++) {
+    if (!inside[i]) continue;
     const o = i * 3;
-    for (let c = 0; c < 3; c++) data[o + c] = Math.round(data[o + c] * (1 - opacity) + colour[c] * opacity);
+    for (let c = 0; c < 3; c++) data[o + c] = Math.round(data[o + c] * keep + tinted[c]);
   }
 }
 
-/** Foreground pixels with a background 4-neighbour or on the image border. */
-function isBoundary(mask: BinaryMask, x: number, y: number): boolean {
-  const { width: w, height: h, data } = mask;
-  if (!data[y * w + x]) return false;
-  if (x === 0 || y === 0 || x === w - 1 || y === h - 1) return true;
-  const i = y * w + x;
-  return !data[i - 1] || !data[i + 1] || !data[i - w] || !data[i + w];
-}
-
+/** Draws a square of side `width` on every boundary pixel: foreground with a background 4-neighbour or on the image border. */
 function drawContour(canvas: Canvas, mask: BinaryMask, colour: Colour, width: number): void {
   const lo = Math.floor((width - 1) / 2);
   const hi = width - 1 - lo;
-  for (let y = 0; y < mask.height; y++) {
-    for (let x = 0; x < mask.width; x++) {
-      if (isBoundary(mask, x, y)) canvas.fillRect(x - lo, y - lo, x + hi, y + hi, colour);
+  const { width: w, height: h, data } = mask;
+  for (let y = 0; y < h; y++) {
+    const edgeRow = y === 0 || y === h - 1;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!data[i]) continue;
+      const boundary =
+        edgeRow || x === 0 || x === w - 1 || !data[i - 1] || !data[i + 1] || !data[i - w] || !data[i + w];
+      if (boundary) canvas.fillRect(x - lo, y - lo, x + hi, y + hi, colour);
     }
   }
 }

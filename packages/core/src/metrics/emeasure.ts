@@ -18,8 +18,8 @@
  */
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
 import type { Confusion, GroundTruthOptions } from "./confusion.ts";
-import { assertSameSize, confusion } from "./confusion.ts";
-import { adaptiveThreshold, assertProbabilities, binarize } from "./probability.ts";
+import { confusion } from "./confusion.ts";
+import { binarizeAdaptive } from "./probability.ts";
 
 const PHI_EPS = Number.EPSILON;
 
@@ -66,7 +66,5 @@ export function adaptiveEMeasure(
   gt: BinaryMask | LabelMap,
   options: GroundTruthOptions = {},
 ): number {
-  assertSameSize(prob, gt);
-  assertProbabilities(prob);
-  return eMeasure(binarize(prob, adaptiveThreshold(prob)), gt, options);
+  return eMeasure(binarizeAdaptive(prob, gt), gt, options);
 }

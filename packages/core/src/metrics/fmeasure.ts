@@ -15,7 +15,7 @@
 import type { BinaryMask, LabelMap, ProbabilityMask } from "../mask/types.ts";
 import type { Confusion, GroundTruthOptions } from "./confusion.ts";
 import { assertSameSize, confusion, groundTruthTable } from "./confusion.ts";
-import { adaptiveThreshold, assertProbabilities, binarize } from "./probability.ts";
+import { assertProbabilities, binarizeAdaptive } from "./probability.ts";
 
 /** beta^2 of the saliency F-measure. */
 export const F_BETA2 = 0.3;
@@ -49,9 +49,7 @@ export function meanF(
   gt: BinaryMask | LabelMap,
   options: GroundTruthOptions = {},
 ): number {
-  assertSameSize(prob, gt);
-  assertProbabilities(prob);
-  return fBeta(binarize(prob, adaptiveThreshold(prob)), gt, options);
+  return fBeta(binarizeAdaptive(prob, gt), gt, options);
 }
 
 /**

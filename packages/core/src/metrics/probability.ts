@@ -8,6 +8,7 @@
  */
 import { AlignSamError } from "../errors.ts";
 import type { BinaryMask, ProbabilityMask } from "../mask/types.ts";
+import { assertSameSize } from "./confusion.ts";
 
 /**
  * Refuses values outside [0, 1] (or NaN): a logit or a 0..255 map passed by mistake would otherwise
@@ -48,6 +49,19 @@ export function binarize(prob: ProbabilityMask, threshold: number): BinaryMask {
   const d = prob.data;
   for (let i = 0; i < d.length; i++) out[i] = d[i] >= threshold ? 1 : 0;
   return { width: prob.width, height: prob.height, data: out };
+}
+
+/**
+ * The map checked against its ground truth's size and the [0, 1] range, then binarised at the
+ * adaptive threshold: the prediction of mean-F and adaptive E-measure.
+ */
+export function binarizeAdaptive(
+  prob: ProbabilityMask,
+  gt: { width: number; height: number; data: ArrayLike<number> },
+): BinaryMask {
+  assertSameSize(prob, gt);
+  assertProbabilities(prob);
+  return binarize(prob, adaptiveThreshold(prob));
 }
 
 /** Views a binary mask as a probability map (0 or 1), so binary predictions can go through MAE/E/F. */

@@ -2,17 +2,13 @@
  * The two frozen foundation-model ports. The agent, the SRM and the pipeline import only this file;
  * nothing above it knows which backend (ONNX SAM, ONNX CLIP Surgery, classic, ...) runs.
  */
+import type { Point, PointLabel } from "../geometry/point.ts";
 import type { RgbImage } from "../image/types.ts";
 import type { BinaryMask } from "../mask/types.ts";
 
-/** A point prompt in original-image pixel coordinates (x right, y down; pixel centres at +0.5 not assumed). */
-export interface Point {
-  readonly x: number;
-  readonly y: number;
-}
-
-/** 1 = positive (foreground) click, 0 = negative (background) click. */
-export type PointLabel = 0 | 1;
+// Part of the ports' vocabulary, defined in a leaf module so image/ and mask/ can name a point
+// without importing models/.
+export type { Point, PointLabel };
 
 /**
  * The image embedding E_I(x): a C x h x w float32 tensor (channel-major, CHW) plus what a backend

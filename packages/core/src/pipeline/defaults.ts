@@ -4,6 +4,14 @@
  * listed with its measurement in docs/DEVIATIONS.md.
  */
 
+/**
+ * T a caller may ask for, the one bound every entry checks (the API's segment request, job
+ * messages, `--steps`, segmentImage): at least one click, at most 64, which caps a job's cost at
+ * 64 decodes. segmentImage also runs T = 0 (the initial prompts alone) for evaluation's "SRM map
+ * alone" baseline, and never more clicks than the policy's grid has cells (each click takes a new one).
+ */
+export const STEPS_RANGE = { min: 1, max: 64 } as const;
+
 /** The paper's settings (AlignSAM, CVPR 2024, Sec. 4.1). */
 export const PAPER_DEFAULTS = {
   /** T: clicks per image. */

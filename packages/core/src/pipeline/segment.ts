@@ -12,6 +12,7 @@ import { assertCompatible } from "../policy/compat.ts";
 import type { Policy } from "../policy/policy.ts";
 import { initTf } from "../tf/backend.ts";
 import { createRandom } from "../util/random.ts";
+import { STEPS_RANGE } from "./defaults.ts";
 import { ABLATIONS, type Ablation, runEpisode, type TrajectoryStep } from "./environment.ts";
 import { bestCandidate, probabilityFromLowRes } from "./frame.ts";
 import { type PreparedImage, type PriorChoice, prepareImage, resolveTexts } from "./prepare.ts";
@@ -20,7 +21,7 @@ export interface SegmentOptions {
   readonly segmenter: PromptableSegmenter;
   /** Explicit-branch prior; not needed when the policy was trained with prior "none". */
   readonly prior?: PriorChoice;
-  /** T (default: the policy's training T). */
+  /** T (default: the policy's training T), within STEPS_RANGE; 0 runs the initial prompts alone. */
   readonly steps?: number;
   /** argmax of pi (default) or a sample from it. */
   readonly greedy?: boolean;
@@ -79,10 +80,14 @@ export async function segmentImage(
     );
   }
   const steps = options.steps ?? card.hyperparameters.steps;
-  if (!Number.isInteger(steps) || steps < 0 || steps > gridSide(card.grid) ** 2) {
+  // STEPS_RANGE, plus its documented exception T = 0 (the initial prompts alone), capped by the
+  // grid's cells: each click takes a cell no earlier click took.
+  const maxSteps = Math.min(STEPS_RANGE.max, gridSide(card.grid) ** 2);
+  if (!Number.isInteger(steps) || (steps !== 0 && steps < STEPS_RANGE.min) || steps > maxSteps) {
     throw new AlignSamError(
       "INVALID_ARGUMENT",
-      `steps must be an integer in [0, ${gridSide(card.grid) ** 2}], got ${steps}`,
+      `steps must be an integer from ${STEPS_RANGE.min} to ${maxSteps}, got ${steps}`,
+      { steps, min: STEPS_RANGE.min, max: maxSteps },
     );
   }
   assertCompatible(card, options.segmenter.info);

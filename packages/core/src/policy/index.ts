@@ -1,4 +1,11 @@
 export * from "./card.ts";
 export { assertCompatible } from "./compat.ts";
 export { createNetworks, makePolicy, type Policy, policyTensors } from "./policy.ts";
-export { loadPolicy, type PolicyStoreOptions, savePolicy } from "./store.ts";
+export {
+  encodePolicy,
+  loadPolicy,
+  loadPolicyFiles,
+  type PolicyFiles,
+  type PolicyStoreOptions,
+  savePolicy,
+} from "./store.ts";

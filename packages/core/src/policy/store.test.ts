@@ -6,10 +6,11 @@ import { isAlignSamError } from "../errors.ts";
 import { segmentImage } from "../pipeline/segment.ts";
 import { createTestingSegmenter, generateSample } from "../pipeline/testing-segmenter.ts";
 import { trainPolicy } from "../pipeline/train.ts";
+import { createS3Client } from "../storage/s3-client.ts";
 import { defaultTaskRegistry } from "../tasks/registry.ts";
 import { PolicyCardSchema } from "./card.ts";
 import type { Policy } from "./policy.ts";
-import { loadPolicy, savePolicy } from "./store.ts";
+import { encodePolicy, loadPolicy, loadPolicyFiles, savePolicy } from "./store.ts";
 
 const segmenter = createTestingSegmenter();
 let dir: string;
@@ -94,15 +95,13 @@ describe("policy artifacts", () => {
 
   it("round-trips through s3:// (local S3 emulator) and reports a missing prefix as POLICY_NOT_FOUND", async () => {
     const { startFauxqs } = await import("fauxqs");
-    const { S3Client } = await import("@aws-sdk/client-s3");
     const server = await startFauxqs({ port: 0, logger: false });
+    const s3Client = createS3Client({
+      endpoint: `http://127.0.0.1:${server.port}`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
     try {
-      const s3Client = new S3Client({
-        endpoint: `http://127.0.0.1:${server.port}`,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      });
       server.createBucket("policies");
       await savePolicy(policy, "s3://policies/blur/v7/", { s3Client });
       const loaded = await loadPolicy("s3://policies/blur/v7", { s3Client, segmenterInfo: segmenter.info });
@@ -116,7 +115,28 @@ describe("policy artifacts", () => {
         isAlignSamError(e, "POLICY_NOT_FOUND"),
       );
     } finally {
+      s3Client.destroy();
       await server.stop();
     }
+  });
+
+  it("loads from its files in memory exactly as from the folder they were saved to", async () => {
+    const folder = path.join(dir, "bytes");
+    await savePolicy(policy, folder);
+    const files = await encodePolicy(policy);
+    // The same bytes savePolicy writes, card.json last (a folder with a card is complete).
+    expect([...files.keys()]).toEqual(["weights.bin", "weights.json", "card.json"]);
+    for (const [name, bytes] of files)
+      expect(new Uint8Array(await readFile(path.join(folder, name)))).toEqual(bytes);
+    const loaded = await loadPolicyFiles(files, "memory:blur", { segmenterInfo: segmenter.info });
+    const image = generateSample(5).image;
+    expect((await segmentImage(image, loaded, { segmenter })).mask.data).toEqual(
+      (await segmentImage(image, policy, { segmenter })).mask.data,
+    );
+    loaded.dispose();
+    const noWeights = new Map([["card.json", files.get("card.json")!]]);
+    await expect(loadPolicyFiles(noWeights, "memory:blur")).rejects.toSatisfy(
+      (e) => isAlignSamError(e, "POLICY_NOT_FOUND") && (e as Error).message.includes("memory:blur"),
+    );
   });
 });

@@ -3,13 +3,12 @@
  * tfjs weights manifest, as in model.json) and weights.bin. card.json is written last, so a folder
  * with a card is complete. Loading checks the card against the segmenter that will run it.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { AlignSamError } from "../errors.ts";
 import type { SegmenterInfo } from "../models/ports.ts";
+import { openBlobStore } from "../storage/open.ts";
 import { initTf } from "../tf/backend.ts";
 import { POLICY_FORMAT_VERSION, PolicyCardSchema } from "./card.ts";
 import { assertCompatible } from "./compat.ts";
@@ -31,66 +30,37 @@ const WeightsFileSchema = z.object({
     .length(1),
 });
 
-interface BlobStore {
-  read(name: string): Promise<Uint8Array | undefined>;
-  write(name: string, bytes: Uint8Array, contentType: string): Promise<void>;
-}
-
 export interface PolicyStoreOptions {
   /** S3 client for s3:// URIs (default: a client from the environment's configuration). */
   readonly s3Client?: S3Client;
 }
 
-function localStore(dir: string): BlobStore {
-  return {
-    async read(name) {
-      try {
-        return new Uint8Array(await readFile(path.join(dir, name)));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw e;
-      }
-    },
-    async write(name, bytes) {
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, name), bytes);
-    },
-  };
-}
+/** A policy's files by name (card.json, weights.json, weights.bin), as a worker holds them. */
+export type PolicyFiles = ReadonlyMap<string, Uint8Array>;
 
-async function s3Store(uri: string, client: S3Client | undefined): Promise<BlobStore> {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m) throw new AlignSamError("INVALID_ARGUMENT", `"${uri}" is not an s3://bucket/prefix URI`);
-  const [, bucket, rawPrefix] = m;
-  const prefix = rawPrefix.replace(/\/+$/, "");
-  const key = (name: string) => (prefix ? `${prefix}/${name}` : name);
-  const s3 = await import("@aws-sdk/client-s3");
-  const c = client ?? new s3.S3Client({});
-  return {
-    async read(name) {
-      try {
-        const out = await c.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key(name) }));
-        return out.Body ? await out.Body.transformToByteArray() : undefined;
-      } catch (e) {
-        const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (err.name === "NoSuchKey" || err.name === "NotFound" || err.$metadata?.httpStatusCode === 404)
-          return undefined;
-        throw e;
-      }
-    },
-    async write(name, bytes, contentType) {
-      await c.send(
-        new s3.PutObjectCommand({ Bucket: bucket, Key: key(name), Body: bytes, ContentType: contentType }),
-      );
-    },
-  };
-}
-
-function storeFor(uri: string, options: PolicyStoreOptions): Promise<BlobStore> {
-  return uri.startsWith("s3://") ? s3Store(uri, options.s3Client) : Promise.resolve(localStore(uri));
-}
+type ReadFile = (name: string) => Promise<Uint8Array | undefined>;
 
 const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
+
+/**
+ * A policy's files, in the order they are written: weights first, card.json last (a folder with a
+ * card is complete).
+ *
+ * @example const files = await encodePolicy(policy); // Map { "weights.bin" => ..., "card.json" => ... }
+ */
+export async function encodePolicy(policy: Policy): Promise<Map<string, Uint8Array>> {
+  const tensors = policyTensors(policy);
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  tf.dispose([tensors["features/mean"], tensors["features/std"]]);
+  return new Map([
+    ["weights.bin", new Uint8Array(data)],
+    [
+      "weights.json",
+      json({ format: WEIGHTS_FORMAT, weightsManifest: [{ paths: ["weights.bin"], weights: specs }] }),
+    ],
+    ["card.json", json(PolicyCardSchema.parse(policy.card))],
+  ]);
+}
 
 /**
  * Writes a policy to a folder or s3://bucket/prefix (weights first, card.json last).
@@ -102,17 +72,12 @@ export async function savePolicy(
   uri: string,
   options: PolicyStoreOptions = {},
 ): Promise<void> {
-  const store = await storeFor(uri, options);
-  const tensors = policyTensors(policy);
-  const { data, specs } = await tf.io.encodeWeights(tensors);
-  tf.dispose([tensors["features/mean"], tensors["features/std"]]);
-  await store.write("weights.bin", new Uint8Array(data), "application/octet-stream");
-  await store.write(
-    "weights.json",
-    json({ format: WEIGHTS_FORMAT, weightsManifest: [{ paths: ["weights.bin"], weights: specs }] }),
-    "application/json",
-  );
-  await store.write("card.json", json(PolicyCardSchema.parse(policy.card)), "application/json");
+  const store = await openBlobStore(uri, options);
+  for (const [name, bytes] of await encodePolicy(policy)) {
+    await store.put(name, bytes, {
+      contentType: name.endsWith(".json") ? "application/json" : "application/octet-stream",
+    });
+  }
 }
 
 /**
@@ -123,9 +88,31 @@ export async function loadPolicy(
   uri: string,
   options: PolicyStoreOptions & { segmenterInfo?: SegmenterInfo } = {},
 ): Promise<Policy> {
+  const store = await openBlobStore(uri, options);
+  return readPolicy(async (name) => (await store.get(name))?.bytes, uri, options);
+}
+
+/**
+ * A policy from its files in memory (a version read from the service's bucket), checked exactly as
+ * loadPolicy checks a folder; `where` names it in errors.
+ *
+ * @example const policy = await loadPolicyFiles(files, "policies/blur/v3", { segmenterInfo });
+ */
+export function loadPolicyFiles(
+  files: PolicyFiles,
+  where: string,
+  options: { segmenterInfo?: SegmenterInfo } = {},
+): Promise<Policy> {
+  return readPolicy(async (name) => files.get(name), where, options);
+}
+
+async function readPolicy(
+  read: ReadFile,
+  uri: string,
+  options: { segmenterInfo?: SegmenterInfo },
+): Promise<Policy> {
   await initTf();
-  const store = await storeFor(uri, options);
-  const cardBytes = await store.read("card.json");
+  const cardBytes = await read("card.json");
   if (!cardBytes)
     throw new AlignSamError("POLICY_NOT_FOUND", `no policy at ${uri} (card.json is missing)`, { uri });
   const raw = JSON.parse(new TextDecoder().decode(cardBytes)) as {
@@ -150,8 +137,8 @@ export async function loadPolicy(
   }
   const card = parsed.data;
   if (options.segmenterInfo) assertCompatible(card, options.segmenterInfo);
-  const manifestBytes = await store.read("weights.json");
-  const binBytes = await store.read("weights.bin");
+  const manifestBytes = await read("weights.json");
+  const binBytes = await read("weights.bin");
   if (!manifestBytes || !binBytes) {
     throw new AlignSamError(
       "POLICY_NOT_FOUND",

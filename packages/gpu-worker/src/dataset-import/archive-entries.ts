@@ -57,6 +57,15 @@ export function looksLikeArchive(path: string, bytes?: Uint8Array): boolean {
   return ARCHIVE_EXTENSIONS.test(path) || (bytes !== undefined && sniffArchiveFormat(bytes) !== undefined);
 }
 
+/** ARCHIVE_TOO_LARGE for an archive whose files inflate past the total limit (zip, or tar.gz's gzip layer). */
+export function inflatesPastLimit(limits: DatasetImportLimits): AlignSamError {
+  return new AlignSamError(
+    "ARCHIVE_TOO_LARGE",
+    `the archive inflates to more than ${limits.maxTotalBytes} bytes (the limit); nothing was imported. Split it into smaller archives`,
+    { maxTotalBytes: limits.maxTotalBytes },
+  );
+}
+
 /** Counts entries and inflated bytes against the limits; throws ARCHIVE_TOO_LARGE past either. */
 export class ArchiveBudget {
   readonly limits: DatasetImportLimits;
@@ -79,13 +88,7 @@ export class ArchiveBudget {
 
   addBytes(n: number): void {
     this.bytes += n;
-    if (this.bytes > this.limits.maxTotalBytes) {
-      throw new AlignSamError(
-        "ARCHIVE_TOO_LARGE",
-        `the archive inflates to more than ${this.limits.maxTotalBytes} bytes (the limit); nothing was imported. Split it into smaller archives`,
-        { maxTotalBytes: this.limits.maxTotalBytes },
-      );
-    }
+    if (this.bytes > this.limits.maxTotalBytes) throw inflatesPastLimit(this.limits);
   }
 
   private tooManyEntries(count: number): never {
@@ -122,9 +125,19 @@ export function refuseByPath(path: string): ArchiveEntry | undefined {
   return undefined;
 }
 
-/** After reading: the bytes must not be an archive either (a zip renamed .png). */
-export function refuseByContent(path: string, bytes: Uint8Array): ArchiveEntry | undefined {
-  if (sniffArchiveFormat(bytes) === undefined) return undefined;
+/** The refusal of a link, device, FIFO or socket: `what` names it ("a symbolic link"). */
+export function notRegularFile(path: string, what: string): ArchiveEntry {
+  return {
+    kind: "refused",
+    path: displayPath(path),
+    code: "NOT_REGULAR_FILE",
+    message: `${what}; only regular files are read`,
+  };
+}
+
+/** A regular file's bytes once read: the file, unless they are an archive too (a zip renamed .png). */
+export function fileOrNested(path: string, bytes: Uint8Array): ArchiveEntry {
+  if (sniffArchiveFormat(bytes) === undefined) return { kind: "file", path, bytes };
   return {
     kind: "refused",
     path: displayPath(path),

@@ -4,9 +4,9 @@
  * kept with a warning. What passes is ready to store: bytes, the stored extension, the mask PNG.
  */
 
-import { sniffImageFormat } from "@alignsam/core/image";
+import { decodeWorkingImage, sniffImageFormat } from "@alignsam/core/image";
 import { type DatasetImageExtension, type DatasetReportEntry, isAlignSamError } from "@alignsam/core/light";
-import { type BinaryMask, decodeBinaryMaskPng, decodeWorkingImage, encodeMaskPng } from "../core.ts";
+import { type BinaryMask, decodeBinaryMaskPng, encodeMaskPng } from "@alignsam/core/mask";
 import type { CocoPair } from "./coco-layout.ts";
 import { type ArchiveFile, type CandidatePair, refusal } from "./layout.ts";
 
@@ -48,12 +48,29 @@ async function readImage(
   }
 }
 
-function isEmpty(mask: BinaryMask): boolean {
-  return !mask.data.some((v) => v !== 0);
-}
-
 function emptyWarning(path: string): DatasetReportEntry {
   return refusal(path, "MASK_EMPTY", "the mask has no foreground pixel (kept: check the labelling)", true);
+}
+
+/** The pair is not imported, for the file at `path`. */
+function refused(path: string, code: DatasetReportEntry["code"], message: string): Checked {
+  return { ok: false, entry: refusal(path, code, `${message} (pair not imported)`) };
+}
+
+/** The pair passes: what to store, and the warning of an empty mask (reported at `path`). */
+function kept(
+  id: string,
+  image: { bytes: Uint8Array; ext: DatasetImageExtension },
+  mask: BinaryMask,
+  maskPng: Uint8Array,
+  path: string,
+): Checked {
+  const empty = !mask.data.some((v) => v !== 0);
+  return {
+    ok: true,
+    pair: { id, image: image.bytes, imageExt: image.ext, maskPng, emptyMask: empty },
+    warnings: empty ? [emptyWarning(path)] : [],
+  };
 }
 
 /** Folders layout: the mask is the archive's PNG, stored as it came once it reads at the image's size. */
@@ -61,42 +78,22 @@ export async function checkFolderPair(pair: CandidatePair, maxPixels: number): P
   const image = await readImage(pair.image, maxPixels);
   if ("code" in image) return { ok: false, entry: image };
   if (sniffImageFormat(pair.mask.bytes) !== "png") {
-    return {
-      ok: false,
-      entry: refusal(pair.mask.path, "MASK_UNREADABLE", "the mask is not a PNG (pair not imported)"),
-    };
+    return refused(pair.mask.path, "MASK_UNREADABLE", "the mask is not a PNG");
   }
   let mask: BinaryMask;
   try {
     mask = await decodeBinaryMaskPng(pair.mask.bytes, { maxPixels });
   } catch (e) {
-    return {
-      ok: false,
-      entry: refusal(pair.mask.path, "MASK_UNREADABLE", `${(e as Error).message} (pair not imported)`),
-    };
+    return refused(pair.mask.path, "MASK_UNREADABLE", (e as Error).message);
   }
   if (mask.width !== image.width || mask.height !== image.height) {
-    return {
-      ok: false,
-      entry: refusal(
-        pair.mask.path,
-        "SIZE_MISMATCH",
-        `the mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height} (pair not imported)`,
-      ),
-    };
+    return refused(
+      pair.mask.path,
+      "SIZE_MISMATCH",
+      `the mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}`,
+    );
   }
-  const empty = isEmpty(mask);
-  return {
-    ok: true,
-    pair: {
-      id: pair.id,
-      image: pair.image.bytes,
-      imageExt: image.ext,
-      maskPng: pair.mask.bytes,
-      emptyMask: empty,
-    },
-    warnings: empty ? [emptyWarning(pair.mask.path)] : [],
-  };
+  return kept(pair.id, { bytes: pair.image.bytes, ext: image.ext }, mask, pair.mask.bytes, pair.mask.path);
 }
 
 /** COCO layout: the rasterised mask is encoded as a PNG once the image's size matches the JSON's. */
@@ -104,25 +101,12 @@ export async function checkCocoPair(pair: CocoPair, maxPixels: number): Promise<
   const image = await readImage(pair.image, maxPixels);
   if ("code" in image) return { ok: false, entry: image };
   if (image.width !== pair.width || image.height !== pair.height) {
-    return {
-      ok: false,
-      entry: refusal(
-        pair.image.path,
-        "SIZE_MISMATCH",
-        `the COCO file says ${pair.width}x${pair.height} but the image is ${image.width}x${image.height} (pair not imported)`,
-      ),
-    };
+    return refused(
+      pair.image.path,
+      "SIZE_MISMATCH",
+      `the COCO file says ${pair.width}x${pair.height} but the image is ${image.width}x${image.height}`,
+    );
   }
-  const empty = isEmpty(pair.mask);
-  return {
-    ok: true,
-    pair: {
-      id: pair.id,
-      image: pair.image.bytes,
-      imageExt: image.ext,
-      maskPng: await encodeMaskPng(pair.mask),
-      emptyMask: empty,
-    },
-    warnings: empty ? [emptyWarning(pair.image.path)] : [],
-  };
+  const maskPng = await encodeMaskPng(pair.mask);
+  return kept(pair.id, { bytes: pair.image.bytes, ext: image.ext }, pair.mask, maskPng, pair.image.path);
 }

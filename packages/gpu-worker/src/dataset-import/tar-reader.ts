@@ -11,8 +11,10 @@ import {
   ArchiveBudget,
   type ArchiveEntry,
   displayPath,
+  fileOrNested,
   fileTooLarge,
-  refuseByContent,
+  inflatesPastLimit,
+  notRegularFile,
   refuseByPath,
   type UnpackedArchive,
 } from "./archive-entries.ts";
@@ -26,11 +28,7 @@ function gunzipBounded(bytes: Uint8Array, limits: DatasetImportLimits): Uint8Arr
     return gunzipSync(bytes, { maxOutputLength: cap });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
-      throw new AlignSamError(
-        "ARCHIVE_TOO_LARGE",
-        `the archive inflates to more than ${limits.maxTotalBytes} bytes (the limit); nothing was imported. Split it into smaller archives`,
-        { maxTotalBytes: limits.maxTotalBytes },
-      );
+      throw inflatesPastLimit(limits);
     }
     throw new AlignSamError("ARCHIVE_INVALID", `the gzip layer is corrupt: ${(e as Error).message}`);
   }
@@ -72,12 +70,7 @@ export async function readTar(
           type === "symlink" || type === "link"
             ? `a ${type === "link" ? "hard" : "symbolic"} link`
             : `a ${type}`;
-        refused = {
-          kind: "refused",
-          path,
-          code: "NOT_REGULAR_FILE",
-          message: `${what}; only regular files are read`,
-        };
+        refused = notRegularFile(name, what);
       } else {
         refused = refuseByPath(name) ?? (size > limits.maxFileBytes ? fileTooLarge(name, limits) : undefined);
       }
@@ -88,7 +81,7 @@ export async function readTar(
       }
       budget.addBytes(size);
       const body = await readBody(entry as unknown as AsyncIterable<Uint8Array>);
-      out.push(refuseByContent(name, body) ?? { kind: "file", path: name, bytes: body });
+      out.push(fileOrNested(name, body));
     }
   } catch (e) {
     if (e instanceof AlignSamError) throw e;

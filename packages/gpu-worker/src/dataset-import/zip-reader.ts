@@ -13,8 +13,9 @@ import {
   ArchiveBudget,
   type ArchiveEntry,
   displayPath,
+  fileOrNested,
   fileTooLarge,
-  refuseByContent,
+  notRegularFile,
   refuseByPath,
   type UnpackedArchive,
 } from "./archive-entries.ts";
@@ -80,12 +81,7 @@ async function readEntry(
   if (type === "directory") return { kind: "directory", path };
   if (type !== "file") {
     const what = type === "symlink" ? "a symbolic link" : "not a regular file (device, FIFO or socket)";
-    return {
-      kind: "refused",
-      path,
-      code: "NOT_REGULAR_FILE",
-      message: `${what}; only regular files are read`,
-    };
+    return notRegularFile(name, what);
   }
   const refused = refuseByPath(name);
   if (refused) return refused;
@@ -118,7 +114,7 @@ async function readEntry(
     }
     return { kind: "refused", path, code: "UNSUPPORTED_ENTRY", message: `cannot inflate: ${message}` };
   }
-  return refuseByContent(name, data) ?? { kind: "file", path: name, bytes: data };
+  return fileOrNested(name, data);
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * `batch-shard`: segment the shard's images exactly as a segment job would (same decode, policy,
  * greedy seed 0, masks at the input's size), write each image's files, its usage record and then
- * its outcome document (`outcomes/ok/` or `outcomes/failed/`), then the shard's done marker; the
- * shard that sees every marker enqueues `batch-reduce`. Images with an outcome already (an earlier
- * delivery got that far) are skipped, so a redelivered shard neither redoes nor re-meters them; an
- * image cut off mid-way is redone and rewrites the same bytes and the same usage key. A corrupt or
- * missing image is recorded as failed (not billed) and the batch goes on.
+ * its outcome document (`outcomes/ok/` or `outcomes/failed/`); the shard loop, its done marker and
+ * the `batch-reduce` that the last shard enqueues are ./shard-run.ts's, shared with `eval-shard`.
+ * Images with an outcome already (an earlier delivery got that far) are skipped, so a redelivered
+ * shard neither redoes nor re-meters them; an image cut off mid-way is redone and rewrites the same
+ * bytes and the same usage key. A corrupt or missing image is recorded as failed (not billed) and
+ * the batch goes on.
  */
 import { buildCocoInstances, DEFAULT_POLYGON_TOLERANCE, maskToPolygons } from "@alignsam/core/export";
 import {
@@ -26,24 +27,16 @@ import {
   batchShardsPrefix,
   datasetPrefix,
   inputKey,
-  isAlignSamError,
-  isTerminal,
 } from "@alignsam/core/light";
+import { type BinaryMask, encodeMaskPng, encodeRle } from "@alignsam/core/mask";
 import type { Delivery, HandlerContext } from "../context.ts";
-import { type BinaryMask, encodeMaskPng, encodeRle } from "../core.ts";
-import { type JobRef, readStatus, startJob } from "../job-status.ts";
-import { resolvePolicy, resolveTenantTask } from "../policy-store.ts";
-import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
+import type { JobRef } from "../job-status.ts";
 import { decodeForJob, maskAtOriginalSize } from "../working-image.ts";
-import { type HandlerResult, holdForFaultInjection } from "./result.ts";
+import type { HandlerResult } from "./result.ts";
+import { IMAGE_DATA_ERRORS, runShard, type ShardedJob } from "./shard-run.ts";
 
 /** Error codes that condemn one image, not the batch. */
-const DATA_ERRORS: ReadonlySet<string> = new Set([
-  "IMAGE_EMPTY",
-  "IMAGE_DECODE",
-  "IMAGE_UNSUPPORTED_FORMAT",
-  "IMAGE_TOO_LARGE",
-]);
+const DATA_ERRORS: ReadonlySet<string> = new Set(IMAGE_DATA_ERRORS);
 
 /** Read a batch's manifest, refusing (permanently) a message that names none. */
 export async function readBatchManifest(
@@ -94,29 +87,25 @@ export async function handleBatchShard(
   delivery: Delivery,
 ): Promise<HandlerResult> {
   const manifest = await readBatchManifest(ctx, msg.tenant, msg.batchId);
-  const shard = manifest.shards[msg.shard];
-  if (!shard) {
-    throw new AlignSamError(
-      "JOB_INVALID",
-      `batch "${msg.batchId}" has ${manifest.shards.length} shards, not ${msg.shard + 1}`,
+  const job: ShardedJob<BatchItem> = {
+    label: `batch "${msg.batchId}"`,
+    manifest,
+    msg,
+    ref: batchJobRef(manifest),
+    // The API counts the progress from the outcome documents.
+    progressTotal: manifest.shards.reduce((n, s) => n + s.items.length, 0),
+    doneKey: batchShardDoneKey(msg.tenant, msg.batchId, msg.shard),
+    shardsPrefix: batchShardsPrefix(msg.tenant, msg.batchId),
+    id: { batchId: msg.batchId },
+    dataErrors: DATA_ERRORS,
+    reduce: { v: 1, type: "batch-reduce", jobId: manifest.jobId, tenant: msg.tenant, batchId: msg.batchId },
+  };
+  const writeOutcome = (item: BatchItem, outcome: BatchImageOutcome) =>
+    ctx.storage.putJson(
+      batchOutcomeKey(msg.tenant, msg.batchId, outcome.error ? "failed" : "ok", item.id),
+      outcome,
     );
-  }
-  const ref = batchJobRef(manifest);
-  const status = await readStatus(ctx, ref);
-  if (status && isTerminal(status.state)) return { outcome: "skipped" };
-
-  const doneKey = batchShardDoneKey(msg.tenant, msg.batchId, msg.shard);
-  if ((await ctx.storage.getBytes(doneKey)) === undefined) {
-    const total = manifest.shards.reduce((n, s) => n + s.items.length, 0);
-    // Only the first shard moves the job to running; the progress is counted from the outcome
-    // documents by the API, so no shard's late write can land after the reduce's terminal one.
-    if (!status || status.state === "queued") await startJob(ctx, ref, delivery, total);
-    await holdForFaultInjection(ctx, delivery);
-    // As a segment job of the same tenant: its named or promoted version, else the bundled policy;
-    // its own task definition (tenants/<t>/tasks/) when the task is not built in.
-    const policy = await resolvePolicy(ctx.storage, manifest.task, manifest.policyVersion, msg.tenant);
-    const task = await resolveTenantTask(ctx.storage, ctx.tasks, msg.tenant, manifest.task, policy);
-    const accepted = acceptedAt(msg, status, ctx.now());
+  return runShard(ctx, delivery, job, async (shard) => {
     const cocoIds = new Map(batchItems(manifest).map((i) => [i.id, i.cocoId]));
     const wanted = new Set(manifest.outputs);
     const category = batchCategory(manifest);
@@ -126,29 +115,13 @@ export async function handleBatchShard(
       const m = /\/outcomes\/(ok|failed)\/([^/]+)\.json$/.exec(key);
       if (m) finished.set(m[2], m[1] as "ok" | "failed");
     }
-    const failed: string[] = [];
-    for (const item of shard.items) {
-      const previous = finished.get(item.id);
-      if (previous) {
-        if (previous === "failed") failed.push(item.id);
-        continue;
-      }
-      const started = Date.now();
-      let outcome: BatchImageOutcome;
-      try {
+    return {
+      previous: async (item) => finished.get(item.id),
+      async run(item, started) {
         const bytes = await ctx.storage.getBytes(imageKey(manifest, item));
         if (!bytes) throw new AlignSamError("IMAGE_EMPTY", `image "${item.fileName}" was not found`);
         const working = await decodeForJob(bytes, ctx.imageLimits);
-        const modelStart = performance.now();
-        const segmented = await ctx.engine.segment({
-          task,
-          image: working.image,
-          policy,
-          className: manifest.className,
-          greedy: true,
-          seed: 0,
-        });
-        const modelSeconds = secondsSince(modelStart);
+        const { outcome: segmented, modelSeconds } = await shard.segment(working.image);
         const mask = maskAtOriginalSize(segmented.mask, working);
         const files: BatchImageFile[] = [];
         const put = async (file: BatchImageFile, body: Uint8Array | string, type: string) => {
@@ -164,18 +137,12 @@ export async function handleBatchShard(
           await put(BATCH_IMAGE_FILES.polygons, polygonsDocument(mask), "application/json");
         let area = 0;
         for (const v of mask.data) area += v;
-        // Metered before the outcome that marks the image done (a failed image is not billed).
-        await recordUsage(ctx, {
-          tenant: msg.tenant,
-          jobId: manifest.jobId,
-          task: manifest.task,
-          acceptedAt: accepted,
-          unit: { kind: "batch-image", imageId: item.id },
-          images: 1,
-          steps: segmented.trajectory.length,
+        await shard.meter(
+          { kind: "batch-image", imageId: item.id },
+          segmented.trajectory.length,
           modelSeconds,
-        });
-        outcome = {
+        );
+        await writeOutcome(item, {
           v: 1,
           batchId: msg.batchId,
           imageId: item.id,
@@ -188,13 +155,10 @@ export async function handleBatchShard(
             ? { coco: cocoFragment(cocoIds.get(item.id)!, item, mask, category, wanted.has("polygons")) }
             : {}),
           durationMs: Date.now() - started,
-        };
-      } catch (e) {
-        // A bad image is the data's fault: record it and go on. Anything else (no policy, S3 down)
-        // fails or retries the shard as a whole.
-        if (!isAlignSamError(e) || !DATA_ERRORS.has(e.code)) throw e;
-        failed.push(item.id);
-        outcome = {
+        });
+      },
+      async fail(item, e, started) {
+        await writeOutcome(item, {
           v: 1,
           batchId: msg.batchId,
           imageId: item.id,
@@ -202,39 +166,10 @@ export async function handleBatchShard(
           files: [],
           error: { code: e.code, message: e.message },
           durationMs: Date.now() - started,
-        };
-      }
-      const state = outcome.error ? "failed" : "ok";
-      await ctx.storage.putJson(batchOutcomeKey(msg.tenant, msg.batchId, state, item.id), outcome);
-    }
-    await ctx.storage.putJson(doneKey, {
-      v: 1,
-      batchId: msg.batchId,
-      shard: msg.shard,
-      images: shard.items.length,
-      failed,
-      finishedAt: ctx.now().toISOString(),
-      ...(ctx.workerId ? { worker: ctx.workerId } : {}),
-    });
-  }
-
-  const markers = (await ctx.storage.list(batchShardsPrefix(msg.tenant, msg.batchId))).filter((k) =>
-    k.endsWith("/done.json"),
-  );
-  if (markers.length >= manifest.shards.length) {
-    ctx.log.info("last batch shard done: enqueueing reduce", {
-      batchId: msg.batchId,
-      shards: markers.length,
-    });
-    await ctx.enqueue({
-      v: 1,
-      type: "batch-reduce",
-      jobId: manifest.jobId,
-      tenant: msg.tenant,
-      batchId: msg.batchId,
-    });
-  }
-  return { outcome: "succeeded" };
+        });
+      },
+    };
+  });
 }
 
 /**

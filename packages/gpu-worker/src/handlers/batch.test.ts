@@ -6,7 +6,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CocoInstancesSchema, rasterizePolygons } from "@alignsam/core/export";
 import {
   BatchImageOutcomeSchema,
@@ -21,7 +20,7 @@ import {
   type JobMessageInput,
   JobStatusSchema,
   jobStatusKey,
-  planBatchShards,
+  planShards,
   type TaskDefinition,
   tenantTaskKey,
   usagePrefix,
@@ -31,11 +30,11 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { unzipSync } from "fflate";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HandlerContext, jsonLogger } from "../context.ts";
+import type { HandlerContext } from "../context.ts";
 import { dispatch } from "../dispatch.ts";
-import { createCoreEngine } from "../engine-core.ts";
 import { promoteVersion, savePolicyVersion } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+import { SHIPPED_POLICIES, testHandlerContext } from "../testing/handler-fixtures.ts";
 import { handleBatchReduce } from "./batch-reduce.ts";
 import { handleBatchShard } from "./batch-shard.ts";
 
@@ -77,18 +76,12 @@ describe("batch shards and reduce", () => {
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    ctx = {
-      storage: emu.storage,
-      engine: createCoreEngine({
-        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
-      }),
-      tasks: defaultTaskRegistry,
-      log: jsonLogger({}, () => {}),
+    ctx = testHandlerContext(emu.storage, {
       enqueue: async (m) => {
         sent.push(m);
       },
       now: () => new Date("2026-03-04T05:06:07.000Z"),
-    };
+    });
     await emu.storage.putBytes(inputKey(TENANT, "u-a"), await disc(64, 48, 30, 24, 14), "image/png");
     await emu.storage.putBytes(inputKey(TENANT, "u-b"), await disc(80, 60, 50, 30, 18), "image/png");
     await emu.storage.putBytes(
@@ -105,7 +98,7 @@ describe("batch shards and reduce", () => {
       task: "saliency",
       outputs: ["mask", "rle", "polygons", "coco"],
       source: { kind: "uploads" },
-      shards: planBatchShards(
+      shards: planShards(
         ids.map((id) => ({ id, name: id, fileName: `${id}.png` })),
         2,
       ),
@@ -265,7 +258,7 @@ describe("batch shards and reduce", () => {
 describe("a tenant's batch follows the tenant's tasks and promoted policies", () => {
   let emu: TestEmulator;
   let ctx: HandlerContext;
-  const blurDir = fileURLToPath(new URL("../../../../policies/blur/", import.meta.url));
+  const blurDir = join(SHIPPED_POLICIES, "blur");
   const OWN: TaskDefinition = {
     name: "discs",
     description: "acme's own task: bright discs",
@@ -303,16 +296,7 @@ describe("a tenant's batch follows the tenant's tasks and promoted policies", ()
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    ctx = {
-      storage: emu.storage,
-      engine: createCoreEngine({
-        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
-      }),
-      tasks: defaultTaskRegistry,
-      log: jsonLogger({}, () => {}),
-      enqueue: async () => {},
-      now: () => new Date("2026-03-04T05:06:07.000Z"),
-    };
+    ctx = testHandlerContext(emu.storage, { now: () => new Date("2026-03-04T05:06:07.000Z") });
     // acme defines "discs" under its prefix and promotes a version of it, and one of blur too.
     await emu.storage.putJson(tenantTaskKey("acme", OWN.name), {
       v: 1,
@@ -342,7 +326,7 @@ describe("a tenant's batch follows the tenant's tasks and promoted policies", ()
       task,
       outputs: ["mask"],
       source: { kind: "uploads" },
-      shards: planBatchShards(
+      shards: planShards(
         images.map((id) => ({ id, name: id, fileName: `${id}.png` })),
         1,
       ),

@@ -5,10 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   datasetPrefix,
-  defaultTaskRegistry,
   type EvaluationManifest,
   EvaluationSummarySchema,
   evaluationManifestKey,
@@ -18,12 +16,11 @@ import {
   jobStatusKey,
   PerImageMetricsSchema,
 } from "@alignsam/core/light";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HandlerContext, jsonLogger } from "../context.ts";
-import { createCoreEngine } from "../engine-core.ts";
+import type { HandlerContext } from "../context.ts";
 import { promoteVersion, savePolicyVersion } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+import { discPair, SHIPPED_POLICIES, testHandlerContext } from "../testing/handler-fixtures.ts";
 import { handleEvalReduce } from "./eval-reduce.ts";
 import { handleEvalShard } from "./eval-shard.ts";
 
@@ -47,16 +44,7 @@ describe("evaluation metrics through shards and reduce", () => {
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    ctx = {
-      storage: emu.storage,
-      engine: createCoreEngine({
-        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
-      }),
-      tasks: defaultTaskRegistry,
-      log: jsonLogger({}, () => {}),
-      enqueue: async () => {},
-      now: () => new Date(),
-    };
+    ctx = testHandlerContext(emu.storage);
   });
   afterAll(async () => {
     await emu?.close();
@@ -106,29 +94,9 @@ describe("evaluation metrics through shards and reduce", () => {
 
   it("stores each image's pixel counts and class, consistent with its IoU", async () => {
     const [w, h] = [64, 48];
-    const rgb = Buffer.alloc(w * h * 3);
-    const grey = Buffer.alloc(w * h);
-    for (let i = 0; i < w * h; i++) {
-      const inside = ((i % w) - 32) ** 2 + (Math.floor(i / w) - 24) ** 2 < 14 ** 2;
-      grey[i] = inside ? 255 : 0;
-      rgb.set(inside ? [240, 210, 30] : [40, 80, 120], i * 3);
-    }
-    const png = async (data: Buffer, channels: 1 | 3) =>
-      new Uint8Array(
-        await sharp(data, { raw: { width: w, height: h, channels } })
-          .png()
-          .toBuffer(),
-      );
-    await emu.storage.putBytes(
-      `${datasetPrefix("public", "ds")}images/s.png`,
-      await png(rgb, 3),
-      "image/png",
-    );
-    await emu.storage.putBytes(
-      `${datasetPrefix("public", "ds")}masks/s.png`,
-      await png(grey, 1),
-      "image/png",
-    );
+    const { image, mask, foreground } = await discPair(w, h, 14);
+    await emu.storage.putBytes(`${datasetPrefix("public", "ds")}images/s.png`, image, "image/png");
+    await emu.storage.putBytes(`${datasetPrefix("public", "ds")}masks/s.png`, mask, "image/png");
     await emu.storage.putJson(
       evaluationManifestKey("public", "sal1"),
       manifestOf("sal1", "saliency", ["s"], "disc"),
@@ -149,7 +117,7 @@ describe("evaluation metrics through shards and reduce", () => {
     expect(doc?.className).toBe("disc");
     const c = doc!.counts!;
     expect(c.tp + c.fp + c.fn + c.tn).toBe(w * h);
-    expect(c.tp + c.fn).toBe(grey.filter((v) => v === 255).length);
+    expect(c.tp + c.fn).toBe(foreground);
     expect(doc?.metrics.mIoU).toBeCloseTo(c.tp / (c.tp + c.fp + c.fn), 12);
   });
 });
@@ -160,50 +128,21 @@ describe("an evaluation job's status names the policy that served it", () => {
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    const policies = fileURLToPath(new URL("../../../../policies", import.meta.url));
-    ctx = {
-      storage: emu.storage,
-      engine: createCoreEngine({ bundledPolicyDir: policies }),
-      tasks: defaultTaskRegistry,
-      log: jsonLogger({}, () => {}),
-      enqueue: async () => {},
-      now: () => new Date(),
-    };
+    ctx = testHandlerContext(emu.storage);
     // acme promotes a version of blur (the shipped files, as a version of its own); bolt has none.
     const files = new Map<string, Uint8Array>();
     for (const name of ["card.json", "weights.json", "weights.bin"])
-      files.set(name, new Uint8Array(await readFile(join(policies, "blur", name))));
+      files.set(name, new Uint8Array(await readFile(join(SHIPPED_POLICIES, "blur", name))));
     await savePolicyVersion(emu.storage, { tenant: "acme", task: "blur", version: "b1", files });
     await promoteVersion(emu.storage, "acme", "blur", {
       version: "b1",
       promotedAt: "2026-03-04T05:00:00.000Z",
       by: "promote",
     });
-    const [w, h] = [48, 40];
-    const rgb = Buffer.alloc(w * h * 3);
-    const grey = Buffer.alloc(w * h);
-    for (let i = 0; i < w * h; i++) {
-      const inside = ((i % w) - 24) ** 2 + (Math.floor(i / w) - 20) ** 2 < 12 ** 2;
-      grey[i] = inside ? 255 : 0;
-      rgb.set(inside ? [240, 210, 30] : [40, 80, 120], i * 3);
-    }
-    const png = async (data: Buffer, channels: 1 | 3) =>
-      new Uint8Array(
-        await sharp(data, { raw: { width: w, height: h, channels } })
-          .png()
-          .toBuffer(),
-      );
+    const { image, mask } = await discPair(48, 40, 12);
     for (const tenant of ["acme", "bolt"]) {
-      await emu.storage.putBytes(
-        `${datasetPrefix(tenant, "ds")}images/s.png`,
-        await png(rgb, 3),
-        "image/png",
-      );
-      await emu.storage.putBytes(
-        `${datasetPrefix(tenant, "ds")}masks/s.png`,
-        await png(grey, 1),
-        "image/png",
-      );
+      await emu.storage.putBytes(`${datasetPrefix(tenant, "ds")}images/s.png`, image, "image/png");
+      await emu.storage.putBytes(`${datasetPrefix(tenant, "ds")}masks/s.png`, mask, "image/png");
     }
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@
  */
 import {
   type EvalReduceMessage,
-  type EvaluationSummary,
+  type EvaluationJobSummary,
   evaluationPerImageKey,
   evaluationReportKey,
   evaluationSummaryKey,
@@ -15,8 +15,8 @@ import {
   type PerImageMetrics,
   PerImageMetricsSchema,
 } from "@alignsam/core/light";
+import { type ImageResult, iouConventionFor, summarizeImages } from "@alignsam/core/metrics";
 import type { Delivery, HandlerContext } from "../context.ts";
-import { type ImageResult, iouConventionFor, summarizeImages } from "../core.ts";
 import { readStatus, startJob, succeedJob } from "../job-status.ts";
 import { resolvePolicy, resolveTenantTask, servedBy } from "../policy-store.ts";
 import { evaluationHtmlKey, renderEvaluationHtml } from "./eval-report-html.ts";
@@ -54,7 +54,7 @@ export async function handleEvalReduce(
     metrics: task.metrics,
     iou: iouConventionFor(task),
   });
-  const summary: EvaluationSummary = {
+  const summary: EvaluationJobSummary = {
     v: 1,
     evalId: msg.evalId,
     jobId: manifest.jobId,
@@ -124,7 +124,7 @@ function fmt(v: number): string {
 }
 
 /** A short Markdown report: dataset metrics, then the images that failed and why. */
-export function renderReport(summary: EvaluationSummary, docs: readonly PerImageMetrics[]): string {
+export function renderReport(summary: EvaluationJobSummary, docs: readonly PerImageMetrics[]): string {
   const names = Object.keys(summary.metrics);
   const lines = [
     `# Evaluation ${summary.evalId}`,

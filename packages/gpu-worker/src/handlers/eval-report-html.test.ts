@@ -1,7 +1,5 @@
-import { fileURLToPath } from "node:url";
 import {
   datasetPrefix,
-  defaultTaskRegistry,
   type EvaluationManifest,
   EvaluationSummarySchema,
   evaluationManifestKey,
@@ -13,9 +11,9 @@ import {
 } from "@alignsam/core/light";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HandlerContext, jsonLogger } from "../context.ts";
-import { createCoreEngine } from "../engine-core.ts";
+import type { HandlerContext } from "../context.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
+import { testHandlerContext } from "../testing/handler-fixtures.ts";
 import { handleEvalReduce } from "./eval-reduce.ts";
 import { evaluationHtmlKey } from "./eval-report-html.ts";
 import { handleEvalShard } from "./eval-shard.ts";
@@ -69,19 +67,12 @@ describe("the evaluation's report.html", () => {
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    ctx = {
-      storage: emu.storage,
-      // The shipped saliency policy, so that the gallery shows the agent's clicks.
-      engine: createCoreEngine({
-        bundledPolicyDir: fileURLToPath(new URL("../../../../policies", import.meta.url)),
-      }),
-      tasks: defaultTaskRegistry,
-      log: jsonLogger({}, (line) => {
+    // The shipped saliency policy, so that the gallery shows the agent's clicks.
+    ctx = testHandlerContext(emu.storage, {
+      onLog: (line) => {
         if (line.includes('"level":"warn"')) warnings.push(line);
-      }),
-      enqueue: async () => {},
-      now: () => new Date(),
-    };
+      },
+    });
   });
   afterAll(async () => {
     await emu?.close();

@@ -11,8 +11,8 @@
  */
 import type {
   EvaluationItem,
+  EvaluationJobSummary,
   EvaluationManifest,
-  EvaluationSummary,
   PerImageMetrics,
   TaskDefinition,
 } from "@alignsam/core/light";
@@ -30,7 +30,7 @@ export interface EvaluationHtmlInput {
   readonly manifest: EvaluationManifest;
   readonly task: TaskDefinition;
   readonly policy: StoredPolicy | null;
-  readonly summary: EvaluationSummary;
+  readonly summary: EvaluationJobSummary;
   readonly docs: readonly PerImageMetrics[];
 }
 

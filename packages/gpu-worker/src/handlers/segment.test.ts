@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { maskToPolygons, rasterizePolygons } from "@alignsam/core/export";
+import { decodeImage } from "@alignsam/core/image";
 import {
   DEFAULT_SEGMENT_OUTPUTS,
   defaultTaskRegistry,
@@ -10,14 +11,21 @@ import {
   jobPrefix,
   jobStatusKey,
   SEGMENT_OUTPUT_FILES,
+  StepsDocumentSchema,
+  TrajectoryDocumentSchema,
 } from "@alignsam/core/light";
-import { decodeRle } from "@alignsam/core/mask";
+import {
+  decodeBinaryMaskPng,
+  decodeRle,
+  encodeMaskPng,
+  encodeProbabilityPng,
+  renderOverlay,
+} from "@alignsam/core/mask";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HandlerContext, jsonLogger } from "../context.ts";
-import { decodeBinaryMaskPng, decodeImage, encodeMaskPng, encodeProbabilityPng } from "../core.ts";
+import { createCoreEngine } from "../core-engine.ts";
 import { dispatch } from "../dispatch.ts";
-import { createCoreEngine } from "../engine-core.ts";
 import { resolvePolicy, savePolicyVersion, writeCurrentPointer } from "../policy-store.ts";
 import { startTestEmulator, type TestEmulator } from "../testing/emulator.ts";
 import { decodeForJob } from "../working-image.ts";
@@ -129,7 +137,7 @@ describe("segment job outputs", () => {
   });
 
   it("writes, for an image within the working size, exactly what segmenting its full decode gives", async () => {
-    await dispatch(ctx, segment("same", { outputs: ["mask", "probability"] }), first);
+    await dispatch(ctx, segment("same", { outputs: ["mask", "probability", "overlay"] }), first);
     const prefix = `${jobPrefix("public", "same")}results/`;
     const image = await decodeImage((await emu.storage.getBytes(inputKey("public", "img")))!);
     const outcome = await ctx.engine.segment({
@@ -148,6 +156,14 @@ describe("segment job outputs", () => {
       same(
         await emu.storage.getBytes(`${prefix}probability.png`),
         await encodeProbabilityPng(outcome.probability),
+      ),
+    ).toBe(true);
+    // The overlay is core's renderer's (the CLI's overlay.png) of the same mask and clicks.
+    expect(outcome.trajectory.length).toBeGreaterThan(0);
+    expect(
+      same(
+        await emu.storage.getBytes(`${prefix}overlay.png`),
+        await renderOverlay(image, outcome.mask, outcome.trajectory),
       ),
     ).toBe(true);
   });
@@ -198,12 +214,13 @@ describe("segment job outputs", () => {
       greedy: true,
       seed: 0,
     });
-    const { steps } = await text("trajectory.json");
+    // Both viewer documents have core's one shape (what the playground reads).
+    const { steps } = TrajectoryDocumentSchema.parse(await text("trajectory.json"));
     expect(steps.length).toBeGreaterThan(0);
     expect(steps.map((c: { x: number; y: number }) => [c.x, c.y])).toEqual(
       run.trajectory.map((c) => [c.x * 2, c.y * 2]),
     );
-    expect(await text("steps.json")).toMatchObject({ width: 2000, height: 1500 });
+    expect(StepsDocumentSchema.parse(await text("steps.json"))).toMatchObject({ width: 2000, height: 1500 });
   });
 
   it("fails a message naming an unknown output as JOB_INVALID, listing the valid ones", async () => {

@@ -16,17 +16,16 @@ import {
   type SegmentMessage,
   type SegmentOutput,
 } from "@alignsam/core/light";
-import type { Delivery, HandlerContext } from "../context.ts";
 import {
   type BinaryMask,
   decodeBinaryMaskPng,
   encodeMaskPng,
   encodeProbabilityPng,
-  encodeRgbPng,
   encodeRle,
-} from "../core.ts";
+  renderOverlay,
+} from "@alignsam/core/mask";
+import type { Delivery, HandlerContext } from "../context.ts";
 import { type JobRef, startJob, succeedJob } from "../job-status.ts";
-import { renderOverlay } from "../overlay.ts";
 import { resolvePolicy, resolveTenantTask, servedBy } from "../policy-store.ts";
 import { acceptedAt, recordUsage, secondsSince } from "../usage.ts";
 import {
@@ -120,7 +119,7 @@ export async function handleSegment(
     trajectory: async () => [JSON.stringify({ v: 1, steps: trajectory }), "application/json"],
     overlay: async () => [
       // A preview, drawn at the working size: the input's full-size pixels are never decoded.
-      await encodeRgbPng(renderOverlay(image, outcome.mask, outcome.trajectory)),
+      await renderOverlay(image, outcome.mask, outcome.trajectory),
       "image/png",
     ],
     metrics: async () => [
@@ -149,16 +148,20 @@ export async function handleSegment(
       "application/json",
     ],
   };
-  const resultKeys: Record<string, string> = {};
-  for (const output of SEGMENT_OUTPUTS) {
-    if (!wanted.has(output)) continue;
-    const name = SEGMENT_OUTPUT_FILES[output];
-    const [body, type] = await render[output]();
-    const key = jobResultKey(msg.tenant, msg.jobId, name);
-    if (typeof body === "string") await ctx.storage.putText(key, body, type);
-    else await ctx.storage.putBytes(key, body, type);
-    resultKeys[name] = key;
-  }
+  // Rendered and stored concurrently: sharp encodes the PNGs on libuv's threads while the main
+  // thread builds the JSON outputs, and the S3 puts overlap. A failed put fails the job; its
+  // redelivery rewrites the same keys.
+  const stored = await Promise.all(
+    SEGMENT_OUTPUTS.filter((output) => wanted.has(output)).map(async (output) => {
+      const name = SEGMENT_OUTPUT_FILES[output];
+      const [body, type] = await render[output]();
+      const key = jobResultKey(msg.tenant, msg.jobId, name);
+      if (typeof body === "string") await ctx.storage.putText(key, body, type);
+      else await ctx.storage.putBytes(key, body, type);
+      return [name, key] as const;
+    }),
+  );
+  const resultKeys: Record<string, string> = Object.fromEntries(stored);
   // Metered before the terminal status: a job that reads succeeded always has its record.
   await recordUsage(ctx, {
     tenant: msg.tenant,

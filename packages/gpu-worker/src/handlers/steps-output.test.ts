@@ -1,8 +1,9 @@
+import { StepsDocumentSchema } from "@alignsam/core/light";
+import type { ProbabilityMask } from "@alignsam/core/mask";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import type { ProbabilityMask } from "../core.ts";
 import type { SegmentOutcome } from "../engine.ts";
-import { recoverRegion, renderStepsDocument, StepsDocumentSchema } from "./steps-output.ts";
+import { recoverRegion, renderStepsDocument } from "./steps-output.ts";
 
 const LOW = 16;
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));

@@ -5,42 +5,21 @@
  * can replay a trajectory with one request and upsample in the browser. Masks are read from the
  * segmenter's low-res logits, which is all the resolution each step has; the content region
  * (stretched or letterboxed frame) is recovered by matching the last step against the full-size
- * probability map the pipeline already computed with the right one.
+ * probability map the pipeline already computed with the right one. The document's shape is
+ * StepsDocumentSchema (@alignsam/core/light, packages/core/src/jobs/segment-results.ts).
  */
-import { z } from "zod";
-import { type BinaryMask, encodeMaskPng, encodeProbabilityPng, type ProbabilityMask } from "../core.ts";
+
+import type { StepsDocument } from "@alignsam/core/light";
+import {
+  type BinaryMask,
+  encodeMaskPng,
+  encodeProbabilityPng,
+  type ProbabilityMask,
+} from "@alignsam/core/mask";
 import type { SegmentOutcome, SegmentSteps } from "../engine.ts";
 
 /** Longest side of a step mask, in pixels (the browser upsamples). */
 export const MAX_STEP_MASK_SIDE = 256;
-
-const PngMapSchema = z.object({
-  width: z.int().positive(),
-  height: z.int().positive(),
-  /** Greyscale PNG, base64, over the whole image: 0 / 255 for a mask, probability x 255 for the SRM. */
-  png: z.base64(),
-});
-
-/** Shape of steps.json, for readers that want to validate it. */
-export const StepsDocumentSchema = z.object({
-  v: z.literal(1),
-  /** The input image's size: masks cover it exactly (upsample to it). */
-  width: z.int().positive(),
-  height: z.int().positive(),
-  steps: z.array(
-    PngMapSchema.extend({
-      /** 0: after the initial prompts P_0; t: after click t of trajectory.json. */
-      step: z.int().min(0),
-      /** Clicks placed so far (trajectory entries with step <= this one). */
-      clicks: z.int().min(0),
-      /** The SRM map y_r that labelled this step's clicks (absent on a path without the SRM). */
-      srm: PngMapSchema.optional(),
-    }),
-  ),
-  /** The SRM's last map y_r over the image (R x R); null on a path without the SRM. */
-  srm: PngMapSchema.nullable(),
-});
-export type StepsDocument = z.infer<typeof StepsDocumentSchema>;
 
 interface Region {
   readonly fx: number;

@@ -2,7 +2,8 @@
  * For tests: the fauxqs S3 + SQS emulator in this process, on a free loopback port, with a bucket,
  * and a storage module pointed at it. Real S3 semantics (404s, listings), no network beyond loopback.
  */
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "@alignsam/core/storage";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { buildApp } from "fauxqs";
 import { createS3Storage, type Storage } from "../storage.ts";
 
@@ -20,10 +21,9 @@ export async function startTestEmulator(bucket = "alignsam-test"): Promise<TestE
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const endpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  const admin = new S3Client({
+  const admin = createS3Client({
     region: "us-east-1",
     endpoint,
-    forcePathStyle: true,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));

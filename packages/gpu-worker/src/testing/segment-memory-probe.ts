@@ -12,12 +12,12 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { configureImageCodec, encodeRgbPng } from "@alignsam/core/image";
 import { defaultTaskRegistry, inputKey, JobStatusSchema, jobStatusKey } from "@alignsam/core/light";
 import { z } from "zod";
 import { type HandlerContext, jsonLogger } from "../context.ts";
-import { configureImageCodec, encodeRgbPng } from "../core.ts";
+import { createCoreEngine } from "../core-engine.ts";
 import { dispatch } from "../dispatch.ts";
-import { createCoreEngine } from "../engine-core.ts";
 import { DEFAULT_IMAGE_LIMITS } from "../working-image.ts";
 import { startTestEmulator } from "./emulator.ts";
 

@@ -1,6 +1,6 @@
 /**
  * `alignsam eval --task T --policy DIR`: scores a policy on the held-out split of its task's dataset
- * with the evaluation module's runner and writers (per-image JSONL, summary JSON, Markdown). The
+ * with the evaluation module's runner and writers, as `eval-all` scores its methods (per-image JSONL, summary JSON, Markdown). The
  * split is rebuilt from the card (training-set size and seed) and checked against the card's
  * training-set hash, so test images that the policy trained on are never scored unnoticed. It also
  * writes report.html, a self-contained page with the histogram of per-image IoU and a gallery of the
@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import type { DatasetPair } from "../../datasets/loader.ts";
 import { loadPair } from "../../datasets/pair.ts";
 import { alignSamMethod } from "../../evaluation/alignsam-methods.ts";
-import { type EvaluationSummary, evaluate } from "../../evaluation/evaluate.ts";
+import type { EvaluationSummary } from "../../evaluation/evaluate.ts";
 import {
   alignSamGallery,
   GALLERY_MODES,
@@ -26,16 +26,17 @@ import {
   formatMetric,
   markdownTable,
   metricLabel,
-  openJsonlWriter,
   perClassTable,
   reportedMetrics,
   summaryToJson,
   writeText,
 } from "../../evaluation/report.ts";
+import { evaluateToJsonl } from "../../evaluation/run-to-jsonl.ts";
+import { spread } from "../../evaluation/task-pairs.ts";
 import { decodeBinaryMaskPng } from "../../mask/png.ts";
 import { trainingSetHash } from "../../pipeline/train.ts";
 import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
-import { defaultPolicyDir, loadTaskPolicy, optionalInt, spread, taskOption } from "../options.ts";
+import { defaultPolicyDir, loadTaskPolicy, optionalInt, taskOption } from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
 import { startProgress } from "../progress.ts";
 import { loadTaskSplit } from "../task-data.ts";
@@ -121,7 +122,6 @@ export function registerEvalCommand(program: Command): void {
               ...(backend.prior ? { prior: backend.prior } : {}),
             });
             const jsonlPath = join(out, "images.jsonl");
-            const writer = await openJsonlWriter(jsonlPath, { task: task.name, method: method.name });
             const progress = startProgress("evaluate", test.length, { plain });
             let summary: EvaluationSummary;
             let iouSum = 0;
@@ -129,25 +129,23 @@ export function registerEvalCommand(program: Command): void {
             const perImage: { id: string; metrics: Readonly<Record<string, number>> }[] = [];
             let cases: GalleryCase[] = [];
             try {
-              ({ summary } = await evaluate(method, test, task, {
+              [{ summary }] = await evaluateToJsonl([method], test, task, jsonlPath, {
                 load: (p) => loadPair(p),
                 keepRecords: false,
-                onRecord: (r) => {
+                onRecord: (_m, r) => {
                   perImage.push({ id: r.id, metrics: r.metrics });
-                  return writer.write(r);
                 },
-                onProgress: (done, _t, r) => {
+                onProgress: (done, _t, [r]) => {
                   iouSum += r.metrics.mIoU ?? 0;
                   progress.increment(`mean IoU ${formatMetric("mIoU", iouSum / done)}`);
                 },
-              }));
+              });
               cases = await alignSamGallery(galleryMode, perImage, test, policy, {
                 segmenter: backend.segmenter,
                 ...(backend.prior ? { prior: backend.prior } : {}),
               });
             } finally {
               progress.stop();
-              await writer.close();
               await backend.dispose();
             }
             const splitInfo = {

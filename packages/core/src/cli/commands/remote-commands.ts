@@ -6,7 +6,8 @@
 import type { Command } from "commander";
 import { AlignSamError } from "../../errors.ts";
 import { sniffArchiveFormat } from "../../jobs/dataset-upload.ts";
-import { optionalInt } from "../options.ts";
+import type { TrainingProgress } from "../../jobs/tenant-policies.ts";
+import { optionalInt, stepsOption } from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
 import { archiveOf, connect, POLL_MS, type Remote, type RemoteOptions, sleep } from "../remote.ts";
 
@@ -154,14 +155,7 @@ export function registerTasksCommand(program: Command): void {
 interface TrainingView {
   jobId: string;
   state: string;
-  progress: {
-    phase: string;
-    episodesDone: number;
-    episodesTotal: number;
-    reward: number | null;
-    srmLoss: number | null;
-    etaSeconds: number | null;
-  } | null;
+  progress: TrainingProgress | null;
   error?: { code: string; message: string };
   report: { promoted?: boolean; reason?: string } | null;
 }
@@ -199,7 +193,7 @@ export async function trainRemote(program: Command, flags: RemoteTrainFlags): Pr
   const remote = connect(flags);
   const options = {
     episodes: optionalInt(flags.epochs, "--epochs", 1),
-    steps: optionalInt(flags.steps, "--steps", 1),
+    steps: stepsOption(flags.steps),
     ppoEpochs: optionalInt(flags.ppoEpochs, "--ppo-epochs", 1),
     srmMaxEpochs: optionalInt(flags.srmMaxEpochs, "--srm-max-epochs", 1),
     srmAugment: optionalInt(flags.srmAugment, "--srm-augment"),

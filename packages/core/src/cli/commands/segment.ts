@@ -14,7 +14,14 @@ import { encodeMaskPng, encodeProbabilityPng } from "../../mask/png.ts";
 import { type CompressedRle, decodeRle, encodeRle } from "../../mask/rle.ts";
 import { segmentImage } from "../../pipeline/segment.ts";
 import { BACKEND_FLAG_HELP, openBackend } from "../backend.ts";
-import { defaultPolicyDir, listOption, loadTaskPolicy, optionalInt, taskOption } from "../options.ts";
+import {
+  defaultPolicyDir,
+  listOption,
+  loadTaskPolicy,
+  optionalInt,
+  stepsOption,
+  taskOption,
+} from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
 import { startProgress } from "../progress.ts";
 import { expandInputs, outputStems, readInput } from "../segment-inputs.ts";
@@ -130,7 +137,7 @@ export function registerSegmentCommand(program: Command): void {
           const global = program.opts<GlobalOptions>();
           const task = taskOption(flags.task);
           const outputs = new Set(listOption(flags.outputs, "--outputs", SEGMENT_OUTPUTS));
-          const steps = optionalInt(flags.steps, "--steps");
+          const steps = stepsOption(flags.steps);
           const seed = optionalInt(flags.seed, "--seed") ?? 0;
           if (flags.class !== undefined && flags.texts !== undefined) {
             throw new AlignSamError("INVALID_ARGUMENT", "pass either --class or --texts, not both");

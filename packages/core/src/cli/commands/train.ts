@@ -9,16 +9,18 @@ import { AlignSamError } from "../../errors.ts";
 import { alignSamMethod } from "../../evaluation/alignsam-methods.ts";
 import { evaluate } from "../../evaluation/evaluate.ts";
 import { formatMetric } from "../../evaluation/report.ts";
+import { spread } from "../../evaluation/task-pairs.ts";
 import { TRAINING_DEFAULTS as D, PAPER_DEFAULTS } from "../../pipeline/defaults.ts";
 import type { PriorChoice } from "../../pipeline/prepare.ts";
 import { trainPolicy } from "../../pipeline/train.ts";
 import type { PolicyCard } from "../../policy/card.ts";
 import { makePolicy } from "../../policy/policy.ts";
 import { savePolicy } from "../../policy/store.ts";
+import type { Progress } from "../../util/progress.ts";
 import { BACKEND_FLAG_HELP, openBackend, PRIOR_CHOICES } from "../backend.ts";
-import { defaultPolicyDir, intOption, optionalInt, spread, taskOption } from "../options.ts";
+import { defaultPolicyDir, intOption, optionalInt, stepsOption, taskOption } from "../options.ts";
 import { action, emit, type GlobalOptions } from "../output.ts";
-import { type Progress, startProgress } from "../progress.ts";
+import { startProgress } from "../progress.ts";
 import { loadSamples, loadTaskSplit } from "../task-data.ts";
 import { trainPrior } from "../train-prior.ts";
 import { type RemoteTrainFlags, trainRemote } from "./remote-commands.ts";
@@ -166,7 +168,7 @@ export function registerTrainCommand(program: Command): void {
             epochs: optionalInt(flags.epochs, "--epochs", 1),
             ppoEpochs: optionalInt(flags.ppoEpochs, "--ppo-epochs", 1),
             episodesPerUpdate: optionalInt(flags.episodesPerUpdate, "--episodes-per-update", 1),
-            steps: optionalInt(flags.steps, "--steps"),
+            steps: stepsOption(flags.steps),
             ...learningRate(flags.lr, "--lr", "lr"),
             ...learningRate(flags.srmLr, "--srm-lr", "srmLr"),
             ...rewardOption(flags.reward),

@@ -1,5 +1,5 @@
 /**
- * The HTML report committed under docs/evaluation/ (written by evaluate-all from the JSON beside
+ * The HTML report committed under docs/evaluation/ (written by eval:all from the JSON beside
  * it): its tables, plots and gallery are there, its numbers are the JSON's, it carries no dataset
  * pixels, and it is what rendering the JSON gives today (i.e. it was regenerated).
  */
@@ -121,13 +121,14 @@ describe.skipIf(!existsSync(htmlPath))(
       expect(gallery).toContain("licences forbid redistributing");
     });
 
-    it("is what the saved JSON renders to today (regenerate: evaluate-all.ts --render-only)", () => {
+    it("is what the saved JSON renders to today (regenerate: npm run eval:all -- --render-only)", () => {
       const fresh = renderHtmlReport(
         benchmarkReport(run, sectionFromTaskEvaluation(task, records, { mode: "none" })),
       );
-      expect(html === fresh, `docs/evaluation/${TASK}.html is stale: run evaluate-all.ts --render-only`).toBe(
-        true,
-      );
+      expect(
+        html === fresh,
+        `docs/evaluation/${TASK}.html is stale: run npm run eval:all -- --render-only`,
+      ).toBe(true);
     });
   },
 );

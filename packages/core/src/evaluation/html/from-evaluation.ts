@@ -1,5 +1,5 @@
 /**
- * The benchmark's results (evaluate-all's TaskEvaluation, live or as saved under docs/evaluation/)
+ * The benchmark's results (eval:all's TaskEvaluation, live or as saved under docs/evaluation/)
  * as an HTML report model. Reading the saved JSON and JSONL back is what lets the committed report
  * be regenerated in a second with numbers equal to the Markdown's by construction.
  */
@@ -269,7 +269,7 @@ export function sectionFromTaskEvaluation(
  */
 export function regenerateCommand(task: string): string {
   return (
-    `npm exec -- node packages/core/bench/evaluate-all.ts --render-only --tasks ${task} ` +
+    `npm run eval:all -- --render-only --tasks ${task} ` +
     "--html-gallery images --html-dir alignsam-eval/html --out alignsam-eval/html/EVALUATION.md"
   );
 }
@@ -312,7 +312,7 @@ export function benchmarkReport(
   return {
     title: `AlignSAM evaluation: ${section.task}`,
     preamble: [
-      "Written by packages/core/bench/evaluate-all.ts from the JSON beside it; do not edit by hand.",
+      "Written by npm run eval:all (packages/core/src/evaluation/eval-all/) from the JSON beside it; do not edit by hand.",
       `Command: ${run.command}`,
       `Run at ${run.createdAt} on ${m.cpu} (${m.cores} cores), ${m.platform}, Node ${m.node}.`,
       `Settings: ${Object.entries(run.settings)

@@ -1,6 +1,6 @@
 /**
  * Settings of the classic backend, validated with zod because they arrive from configuration files
- * and CLI flags. The defaults are the ones measured by `packages/core/bench/oracle-clicks.ts`; a
+ * and CLI flags. The defaults are the ones measured by `bench/core/oracle-clicks.ts`; a
  * change to any of them changes decoded masks, so it must come with a bump of CLASSIC_MODEL_ID.
  */
 import { z } from "zod";

@@ -29,7 +29,7 @@ export interface LoadManifestOptions {
   cacheDir?: string;
   /** Check every listed file's SHA-256 (refusing a mismatch with MODEL_CHECKSUM). @default true */
   verify?: boolean;
-  /** S3 client for s3:// URIs (tests, custom endpoints); default: the AWS default chain. */
+  /** S3 client for s3:// URIs (tests, custom endpoints). @default createS3Client() (the environment's configuration) */
   s3Client?: S3Client;
 }
 
@@ -96,17 +96,16 @@ async function localManifestPath(uri: string): Promise<string> {
 
 async function loadFromS3(uri: string, options: LoadManifestOptions): Promise<LoadedManifest> {
   const s3 = await import("./s3-fetch.ts");
-  const location = s3.parseS3Uri(uri);
-  const client = options.s3Client ?? (await s3.defaultS3Client());
+  const { location, store } = await s3.openModelPackage(uri, options.s3Client);
   const cacheDir = options.cacheDir ?? process.env.ALIGNSAM_MODEL_CACHE ?? join(tmpdir(), "alignsam-models");
   const dir = s3.cacheFolder(cacheDir, location);
   const manifestPath = join(dir, MANIFEST_FILE);
-  await s3.downloadObject(client, location, MANIFEST_FILE, manifestPath);
+  await s3.downloadPackageFile(store, MANIFEST_FILE, manifestPath);
   const manifest = parseManifest(await readJson(manifestPath), uri);
   for (const file of manifest.files) {
     const dest = join(dir, ...file.path.split("/"));
     if (!(await s3.cachedCopyIsValid(dest, file.sha256)))
-      await s3.downloadObject(client, location, file.path, dest);
+      await s3.downloadPackageFile(store, file.path, dest);
   }
   return { manifest, dir, uri };
 }

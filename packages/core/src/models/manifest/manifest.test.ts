@@ -188,13 +188,13 @@ describe("inspectOnnxModel", () => {
 describe("loadManifest (s3://, through the local S3 emulator)", () => {
   it("downloads into the cache once, verifies, and re-downloads a corrupted cached file", async () => {
     const { startFauxqs } = await import("fauxqs");
-    const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const { createS3Client } = await import("../../storage/s3-client.ts");
     const server = await startFauxqs({ port: 0, logger: false });
     try {
-      const client = new S3Client({
+      const client = createS3Client({
         endpoint: `http://127.0.0.1:${server.port}`,
         region: "us-east-1",
-        forcePathStyle: true,
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
       });
       server.createBucket("models");
@@ -223,6 +223,7 @@ describe("loadManifest (s3://, through the local S3 emulator)", () => {
 
       const missing = await rejection(loadManifest("s3://models/absent", { s3Client: client, cacheDir }));
       expect(missing.code).toBe("MODEL_MANIFEST");
+      expect(missing.message).toContain("could not download s3://models/absent/manifest.json");
       client.destroy();
     } finally {
       await server.stop();

@@ -4,10 +4,10 @@
  */
 import type ort from "onnxruntime-node";
 import { AlignSamError } from "../../errors.ts";
-import { toModelCoords } from "../../image/letterbox.ts";
 import type { SamManifest, SamSplitManifest } from "../manifest/schema.ts";
 import { floatOutput, tensorFor } from "../manifest/tensors.ts";
 import type { DecodePrompt, Embedding } from "../ports.ts";
+import { toModelCoords } from "./letterbox.ts";
 import type { OnnxSamState } from "./state.ts";
 
 export interface DecoderRun {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { letterboxGeometry, thresholdLogits } from "../../image/letterbox.ts";
+import { letterboxGeometry, thresholdLogits } from "./letterbox.ts";
 import { postprocessLowRes } from "./postprocess.ts";
 
 // Low-res logits -> a mask at the original size, through the adapter's post-processing.

@@ -4,10 +4,10 @@
  * float32 operation (pytorch_half_pixel coordinates, the NCHW UpsampleBilinear weights and sum
  * order). A mask upscaled here from the decoder's low-res logits is byte-equal to the graph's own
  * `masks` output, so the adapter can skip that output (4 candidates at the original size on every
- * decode) and upscale only the candidate that is read. image/letterbox.ts's upscaleLowResLogits
- * computes in float64 and differs by ~1e-6, which flips a pixel or so per megapixel at threshold 0.
+ * decode) and upscale only the candidate that is read. A float64 upscale differs by ~1e-6, which
+ * flips a pixel or so per megapixel at threshold 0.
  */
-import type { LetterboxGeometry } from "../../image/letterbox.ts";
+import type { LetterboxGeometry } from "./letterbox.ts";
 
 const f32 = Math.fround;
 

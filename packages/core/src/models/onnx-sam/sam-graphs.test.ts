@@ -10,7 +10,6 @@ import { join } from "node:path";
 import ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlignSamError } from "../../errors.ts";
-import { letterboxGeometry } from "../../image/letterbox.ts";
 import type { RgbImage } from "../../image/types.ts";
 import {
   resolveSamGraphsDir,
@@ -20,6 +19,7 @@ import {
   writeSamGraphsPackage,
 } from "../../testing/sam-graphs.ts";
 import type { Embedding } from "../ports.ts";
+import { letterboxGeometry } from "./letterbox.ts";
 import { postprocessLowRes } from "./postprocess.ts";
 import { createOnnxSamSegmenter, type OnnxSamSegmenter } from "./segmenter.ts";
 

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlignSamError } from "../../errors.ts";
-import { letterboxForSam, letterboxGeometry } from "../../image/letterbox.ts";
 import type { RgbImage } from "../../image/types.ts";
 import type { BinaryMask } from "../../mask/types.ts";
 import {
@@ -15,6 +14,7 @@ import {
   fixtureEncoderWeight,
   writeSamFixture,
 } from "../../testing/sam-fixtures.ts";
+import { letterboxForSam, letterboxGeometry } from "./letterbox.ts";
 import { postprocessLowRes } from "./postprocess.ts";
 import { createOnnxSamSegmenter, type OnnxSamSegmenter } from "./segmenter.ts";
 

@@ -5,7 +5,6 @@
  * Embedding.backendState.
  */
 import { AlignSamError } from "../../errors.ts";
-import { letterboxForSam, thresholdLogits } from "../../image/letterbox.ts";
 import type { RgbImage } from "../../image/types.ts";
 import type { BinaryMask } from "../../mask/types.ts";
 import { expectKind, type LoadManifestOptions, loadManifest } from "../manifest/load.ts";
@@ -15,6 +14,7 @@ import { floatOutput, tensorFor } from "../manifest/tensors.ts";
 import type { DecodePrompt, DecodeResult, Embedding, PromptableSegmenter, SegmenterInfo } from "../ports.ts";
 import { type MultimaskMode, selectCandidates } from "./candidates.ts";
 import { checkPrompt, type DecoderRun, runOfficialDecoder, runSplitDecoder } from "./decoder-run.ts";
+import { letterboxForSam, thresholdLogits } from "./letterbox.ts";
 import { postprocessLowRes } from "./postprocess.ts";
 import { type OnnxSamState, samStateOf } from "./state.ts";
 

@@ -1,7 +1,7 @@
 /** What an ONNX SAM embedding carries besides the embedding itself (Embedding.backendState). */
 import { AlignSamError } from "../../errors.ts";
-import type { LetterboxGeometry } from "../../image/letterbox.ts";
 import type { Embedding } from "../ports.ts";
+import type { LetterboxGeometry } from "./letterbox.ts";
 
 export interface OnnxSamState {
   readonly backend: "onnx-sam";
