@@ -45,9 +45,10 @@ import { initTf } from "../packages/core/src/tf/backend.ts";
 import { compareClassic } from "./core/classic-compare.ts";
 import { compareLazyMasks, compareProbabilityMap, type MicroRow } from "./core/micro-compare.ts";
 import { type ImageStages, timeImage } from "./core/per-image.ts";
+import { median } from "./core/stats.ts";
 import { EVENT_LOOP_MODES, measureEventLoop } from "./event-loop.ts";
 import { readPaperTrainingRun } from "./paper-training.ts";
-import { renderReport, type Section } from "./render.ts";
+import { type Headline, renderReport, type Section } from "./render.ts";
 import { runThroughput, type UploadImage } from "./throughput.ts";
 import { runWorkerMemoryBench } from "./worker-memory.ts";
 
@@ -184,6 +185,8 @@ async function stagesFor(
 }
 
 const sections: Section[] = [];
+/** The issue-level numbers, gathered from the sections below and shown first. */
+const headline: Headline = {};
 /** Before/after rows of the smaller changes, gathered by the sections that have their inputs. */
 const micro: MicroRow[] = [];
 const started = Date.now();
@@ -242,6 +245,10 @@ if (only.has("per-image")) {
       return m;
     };
     const rows = await stagesFor(images, modelsFor, SIZE.repeats);
+    headline.classic = {
+      wall: median(rows.map((r) => r.overheadRatio)),
+      cpu: median(rows.map((r) => r.cpuOverheadRatio)),
+    };
     sections.push({
       kind: "stages",
       title: "Per-image breakdown, classic backend",
@@ -366,13 +373,15 @@ if (only.has("training")) {
         }),
       );
     }
+    const paperRun = await readPaperTrainingRun();
+    if (paperRun) headline.paperTraining = paperRun;
     sections.push({
       kind: "training",
       command,
       scriptCommand: `ALIGNSAM_TF_BACKEND=<backend> npm exec -- node bench/core/train-breakdown.ts ${base.join(" ")} [--baseline]`,
       runs: runs as never,
       // The end-to-end run at the paper's settings, recorded by bench/paper-training.ts.
-      paperRun: await readPaperTrainingRun(),
+      paperRun,
     });
   }
 }
@@ -396,6 +405,7 @@ if (only.has("throughput")) {
         await runThroughput({ workers, concurrency, jobs: SIZE.jobs, images: uploads, task: "saliency" }),
       );
     }
+    headline.workerPeakMiB = Math.max(...results.flatMap((r) => r.memory.map((m) => m.peakMiB)));
     sections.push({ kind: "throughput", command, results });
   }
 }
@@ -413,7 +423,23 @@ if (only.has("sam-graphs")) {
   // A child process of its own, so its peak RSS is the real graphs' and not this run's; it writes
   // docs/benchmarks/sam-graphs.md (or a skip note when ../shared/models/sam-graphs is absent).
   progress("real SAM graphs (bench/sam-graphs.ts -> docs/benchmarks/sam-graphs.md)");
-  await runJsonScript(join(ROOT, "bench/sam-graphs.ts"), quick ? ["--quick"] : [], {});
+  const graphs = (await runJsonScript(join(ROOT, "bench/sam-graphs.ts"), quick ? ["--quick"] : [], {})) as {
+    skipped?: unknown;
+    samEncodeMs?: number;
+    samDecodeMs?: number;
+    samOverhead?: number;
+    classicOverhead?: number;
+    rssMiB?: { start: number; loaded: number; peak: number };
+  };
+  if (!graphs.skipped && graphs.samOverhead !== undefined) {
+    headline.samGraphs = {
+      overhead: graphs.samOverhead,
+      classicOverhead: graphs.classicOverhead ?? Number.NaN,
+      encodeMs: graphs.samEncodeMs ?? Number.NaN,
+      decodeMs: graphs.samDecodeMs ?? Number.NaN,
+      loadedMiB: graphs.rssMiB?.loaded ?? Number.NaN,
+    };
+  }
 }
 
 if (only.has("load")) {
@@ -448,7 +474,17 @@ if (only.has("admission")) {
   // written after the load benchmark rewrote the page (a quick run only prints progress).
   progress("admission and enqueue-floor benchmark (bench/admission.ts)");
   const { runAdmissionBench } = await import("./admission.ts");
-  await runAdmissionBench({ quick, write: quick ? false : join(ROOT, "docs/benchmarks/load.md"), progress });
+  const admission = await runAdmissionBench({
+    quick,
+    write: quick ? false : join(ROOT, "docs/benchmarks/load.md"),
+    progress,
+  });
+  headline.admission = admission.admission.map((r) => ({
+    records: r.records,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+  }));
+  headline.enqueueRatio = admission.enqueue.ratio;
 }
 
 micro.push(
@@ -476,6 +512,7 @@ const markdown = renderReport({
     tfBackend: tf.backend,
   },
   totalSeconds: (Date.now() - started) / 1000,
+  headline,
   sections,
 });
 await writeFile(args.out, markdown);

@@ -231,7 +231,8 @@ describe("worker on the local stack", () => {
     expect(summary).toMatchObject({ images: DATASET_SIZE, failed: 0 });
     for (const m of ["MAE", "E", "mIoU"]) expect(Number.isFinite(summary.metrics[m])).toBe(true);
     const report = await c.getText(status.resultKeys["report.md"]);
-    expect(report).toContain("| MAE | E | mIoU |");
+    // Core's evaluation table, as `alignsam eval` writes it.
+    expect(report).toContain("| method | MAE ↓ | E ↑ | mIoU ↑ | images | ms / image |");
     const perImage = await c.list(`${evaluationPrefix("public", "eval-1")}per-image/`);
     expect(perImage).toHaveLength(DATASET_SIZE);
     await waitFor("the callback", async () => callbacks.received.get("evaljob-1"));

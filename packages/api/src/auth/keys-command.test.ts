@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ApiKeyRecordSchema, apiKeyRecordKey, hashApiKeySecret } from "@alignsam/core/light";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "@alignsam/core/storage";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -42,10 +43,9 @@ describe("npm run keys (against the S3 emulator)", () => {
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
     };
-    s3 = new S3Client({
+    s3 = createS3Client({
       region: "us-east-1",
       endpoint: server.address,
-      forcePathStyle: true,
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
   });

@@ -92,7 +92,7 @@ export function summaryToJson(summary: EvaluationSummary | readonly EvaluationSu
  * @example markdownTable([summary], ["mIoU", "F"])
  */
 export function markdownTable(
-  summaries: readonly EvaluationSummary[],
+  summaries: readonly Pick<EvaluationSummary, "method" | "metrics" | "images" | "msPerImage">[],
   taskMetrics: readonly MetricName[],
 ): string {
   const metrics = reportedMetrics(summaries, taskMetrics);

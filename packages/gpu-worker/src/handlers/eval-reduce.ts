@@ -5,6 +5,8 @@
  * status (last). Idempotent: a second reduce message finds the job terminal and does nothing; a
  * crash before the status rewrites the same summary from the same inputs.
  */
+
+import { markdownTable } from "@alignsam/core/evaluation/report";
 import {
   type EvalReduceMessage,
   type EvaluationJobSummary,
@@ -14,6 +16,7 @@ import {
   isTerminal,
   type PerImageMetrics,
   PerImageMetricsSchema,
+  type TaskDefinition,
 } from "@alignsam/core/light";
 import { type ImageResult, iouConventionFor, summarizeImages } from "@alignsam/core/metrics";
 import type { Delivery, HandlerContext } from "../context.ts";
@@ -68,7 +71,11 @@ export async function handleEvalReduce(
   const summaryKey = evaluationSummaryKey(msg.tenant, msg.evalId);
   const reportKey = evaluationReportKey(msg.tenant, msg.evalId);
   await ctx.storage.putJson(summaryKey, summary);
-  await ctx.storage.putText(reportKey, renderReport(summary, docs), "text/markdown; charset=utf-8");
+  await ctx.storage.putText(
+    reportKey,
+    renderReport(summary, docs, task.metrics),
+    "text/markdown; charset=utf-8",
+  );
   const htmlKey = evaluationHtmlKey(reportKey);
   let htmlWritten = false;
   try {
@@ -119,21 +126,28 @@ function imageResultOf(d: PerImageMetrics): ImageResult {
   };
 }
 
-function fmt(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(4) : String(v);
-}
-
-/** A short Markdown report: dataset metrics, then the images that failed and why. */
-export function renderReport(summary: EvaluationJobSummary, docs: readonly PerImageMetrics[]): string {
-  const names = Object.keys(summary.metrics);
+/**
+ * A short Markdown report: the dataset metrics as core's evaluation table (the columns, formats and
+ * labels of `alignsam eval` and EVALUATION.md), then the images that failed and why.
+ */
+export function renderReport(
+  summary: EvaluationJobSummary,
+  docs: readonly PerImageMetrics[],
+  taskMetrics: TaskDefinition["metrics"],
+): string {
+  const ok = docs.filter((d) => !d.error);
+  const row = {
+    method: `AlignSAM (policy ${summary.policyVersion ?? "current"})`,
+    metrics: summary.metrics,
+    images: summary.images,
+    msPerImage: ok.length === 0 ? Number.NaN : ok.reduce((t, d) => t + d.durationMs, 0) / ok.length,
+  };
   const lines = [
     `# Evaluation ${summary.evalId}`,
     "",
     `Task \`${summary.task}\`, policy ${summary.policyVersion ?? "current"}: ${summary.images} images scored, ${summary.failed} failed.`,
     "",
-    `| ${names.join(" | ")} |`,
-    `| ${names.map(() => "---").join(" | ")} |`,
-    `| ${names.map((n) => fmt(summary.metrics[n])).join(" | ")} |`,
+    markdownTable([row], taskMetrics).trimEnd(),
   ];
   const failed = docs.filter((d) => d.error);
   if (failed.length > 0) {
