@@ -11,7 +11,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const TOP_LEVEL = /^(packages|infra|bench|tests|docs|policies)\/|^sst\.config\.ts$/;
 
 /** Backticked spans that look like repository paths (placeholders such as `<t>` left out). */
-export function namedPaths(markdown: string): string[] {
+function namedPaths(markdown: string): string[] {
   const spans = [...markdown.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]);
   return [...new Set(spans.filter((s) => TOP_LEVEL.test(s) && !s.includes("<")))];
 }

@@ -11,6 +11,7 @@ import {
   DEFAULT_TENANT,
   type PolicyServed,
   type PromotionEntry,
+  promotedPointer,
   type TaskDefinition,
   TaskDefinitionSchema,
   type TaskRegistry,
@@ -123,14 +124,8 @@ export async function promoteVersion(
   entry: PromotionEntry,
 ): Promise<TenantPolicyPointer> {
   const existing = await readTenantPointer(storage, task, tenant);
-  if (existing?.current.version === entry.version) return existing;
-  const pointer = TenantPolicyPointerSchema.parse({
-    v: 1,
-    task,
-    current: entry,
-    history: existing ? [...existing.history, existing.current].slice(-100) : [],
-  });
-  await storage.putJson(tenantPolicyCurrentKey(tenant, task), pointer);
+  const pointer = promotedPointer(existing, task, entry);
+  if (pointer !== existing) await storage.putJson(tenantPolicyCurrentKey(tenant, task), pointer);
   return pointer;
 }
 

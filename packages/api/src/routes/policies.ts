@@ -15,6 +15,8 @@ import {
   type PromotionDecision,
   PromotionDecisionSchema,
   PromotionEntrySchema,
+  promotedPointer,
+  rolledBackPointer,
   type TenantPolicyPointer,
   TenantPolicyPointerSchema,
   tenantPolicyCurrentKey,
@@ -216,25 +218,14 @@ export function registerPolicyRoutes(app: ApiApp, ctx: RouteContext): void {
       );
     }
     const pointer = await ctx.store.getJson(tenantPolicyCurrentKey(tenant, task), TenantPolicyPointerSchema);
-    if (pointer?.current.version !== version) {
-      await writePointer(
-        ctx,
-        tenant,
-        {
-          v: 1,
-          task,
-          current: {
-            version,
-            promotedAt: ctx.clock().toISOString(),
-            by: "promote",
-            ...(decision ? { jobId: decision.jobId, score: decision.candidateScore } : {}),
-            ...(principal.keyId ? { keyId: principal.keyId } : {}),
-          },
-          history: pointer ? [...pointer.history, pointer.current].slice(-100) : [],
-        },
-        task,
-      );
-    }
+    const promoted = promotedPointer(pointer, task, {
+      version,
+      promotedAt: ctx.clock().toISOString(),
+      by: "promote",
+      ...(decision ? { jobId: decision.jobId, score: decision.candidateScore } : {}),
+      ...(principal.keyId ? { keyId: principal.keyId } : {}),
+    });
+    if (promoted !== pointer) await writePointer(ctx, tenant, promoted, task);
     return c.json(await policyView(ctx, tenant, task), 200);
   });
 
@@ -251,23 +242,10 @@ export function registerPolicyRoutes(app: ApiApp, ctx: RouteContext): void {
         `task "${task}" serves the bundled policy for you already; there is nothing to roll back`,
       );
     }
-    const previous = pointer.history.at(-1);
     await writePointer(
       ctx,
       tenant,
-      previous
-        ? {
-            v: 1,
-            task,
-            current: {
-              ...previous,
-              promotedAt: ctx.clock().toISOString(),
-              by: "rollback",
-              ...(principal.keyId ? { keyId: principal.keyId } : {}),
-            },
-            history: pointer.history.slice(0, -1),
-          }
-        : null,
+      rolledBackPointer(pointer, ctx.clock().toISOString(), principal.keyId),
       task,
     );
     return c.json(await policyView(ctx, tenant, task), 200);

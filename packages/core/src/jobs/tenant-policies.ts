@@ -83,6 +83,47 @@ export const TenantPolicyPointerSchema = z.object({
 });
 export type TenantPolicyPointer = z.infer<typeof TenantPolicyPointerSchema>;
 
+/** How many replaced versions a pointer remembers (the schema's bound). */
+const POINTER_HISTORY = 100;
+
+/**
+ * The pointer after promoting `entry`: the version it replaces goes onto the history (the oldest
+ * dropped past 100). Promoting the version already current returns `existing` unchanged (a
+ * redelivered training job, a repeated POST .../promote), so the caller writes nothing.
+ */
+export function promotedPointer(
+  existing: TenantPolicyPointer | undefined,
+  task: string,
+  entry: PromotionEntry,
+): TenantPolicyPointer {
+  if (existing?.current.version === entry.version) return existing;
+  return TenantPolicyPointerSchema.parse({
+    v: 1,
+    task,
+    current: entry,
+    history: existing ? [...existing.history, existing.current].slice(-POINTER_HISTORY) : [],
+  });
+}
+
+/**
+ * The pointer after a rollback: the newest replaced version serves again, stamped as a rollback at
+ * `at`; null when the history is empty (the bundled policy serves again).
+ */
+export function rolledBackPointer(
+  pointer: TenantPolicyPointer,
+  at: string,
+  keyId?: string,
+): TenantPolicyPointer | null {
+  const previous = pointer.history.at(-1);
+  if (!previous) return null;
+  return TenantPolicyPointerSchema.parse({
+    v: 1,
+    task: pointer.task,
+    current: { ...previous, promotedAt: at, by: "rollback", ...(keyId ? { keyId } : {}) },
+    history: pointer.history.slice(0, -1),
+  });
+}
+
 /** Which policy served a job (written on its status by the worker). */
 export const PolicyServedSchema = z.object({
   source: z.enum(["tenant", "bundled"]),
