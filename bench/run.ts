@@ -3,7 +3,10 @@
  * T+1 decodes per image), written to docs/benchmarks/performance.md. Every table carries the
  * command that produced it; progress goes to stderr.
  *
- *   npm exec -- node bench/run.ts [--quick] [--out docs/benchmarks/performance.md]
+ *   npm exec -- node bench/run.ts [--quick] [--out FILE]
+ *
+ * The report goes to docs/benchmarks/performance.md, or for --quick to a temporary file (printed):
+ * a smoke run never replaces the committed pages.
  *     [--only classic,per-image,onnx,sam-graphs,event-loop,training,throughput,memory,load,admission]
  *
  * Sections: the classic backend before/after the optimisations (same images, one run, outputs
@@ -69,11 +72,15 @@ const SECTIONS = [
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    out: { type: "string", default: join(ROOT, "docs/benchmarks/performance.md") },
+    // A --quick run defaults to a temporary file: it must not replace the committed report.
+    out: { type: "string" },
     only: { type: "string" },
   },
 });
 const quick = args.quick;
+const out =
+  args.out ??
+  (quick ? join(tmpdir(), "alignsam-performance.quick.md") : join(ROOT, "docs/benchmarks/performance.md"));
 const only = new Set(args.only ? args.only.split(",") : SECTIONS);
 for (const s of only) {
   if (!(SECTIONS as readonly string[]).includes(s)) {
@@ -423,7 +430,12 @@ if (only.has("sam-graphs")) {
   // A child process of its own, so its peak RSS is the real graphs' and not this run's; it writes
   // docs/benchmarks/sam-graphs.md (or a skip note when ../shared/models/sam-graphs is absent).
   progress("real SAM graphs (bench/sam-graphs.ts -> docs/benchmarks/sam-graphs.md)");
-  const graphs = (await runJsonScript(join(ROOT, "bench/sam-graphs.ts"), quick ? ["--quick"] : [], {})) as {
+  const graphs = (await runJsonScript(
+    join(ROOT, "bench/sam-graphs.ts"),
+    // A quick run's page goes to a temporary file, not over the committed sam-graphs.md.
+    quick ? ["--quick", "--out", join(tmpdir(), "alignsam-sam-graphs.quick.md")] : [],
+    {},
+  )) as {
     skipped?: unknown;
     samEncodeMs?: number;
     samDecodeMs?: number;
@@ -515,5 +527,5 @@ const markdown = renderReport({
   headline,
   sections,
 });
-await writeFile(args.out, markdown);
-progress(`wrote ${args.out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+await writeFile(out, markdown);
+progress(`wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
